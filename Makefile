@@ -1,0 +1,35 @@
+# Two commands set up everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the pinned requirements change.
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m bot demo
+
+test: $(STAMP)
+	$(PY) -m ruff check bot handlers tests
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check bot handlers tests
+
+bench: $(STAMP)
+	$(PY) -m bot bench --ambassadors 250 --weeks 12
+	$(PY) -m bot bench --ambassadors 500 --weeks 12
+	$(PY) -m bot bench --ambassadors 1000 --weeks 12
+
+clean:
+	rm -rf $(VENV) var demo-output .pytest_cache

@@ -1,0 +1,67 @@
+"""One typed settings object, built once by an entrypoint from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'plume.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything Plume reads from its environment. Secrets are `SecretStr`, masked in repr and logs."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=True, extra="ignore", frozen=True)
+
+    DATABASE_URL: str = DEFAULT_DATABASE_URL
+    X_BEARER_TOKEN: SecretStr | None = None
+    X_API_URL: str = "https://api.twitter.com"
+    X_MONTHLY_BUDGET_USD: float | None = Field(default=None, ge=0)
+    SLACK_BOT_TOKEN: SecretStr | None = None
+    SLACK_SIGNING_SECRET: SecretStr | None = None
+    SLACK_APP_TOKEN: SecretStr | None = None
+    SLACK_API_URL: str = "https://slack.com/api/"
+    PORT: int = Field(default=3000, ge=1, le=65535)
+    POLL_INTERVAL: int = Field(default=900, ge=60, description="seconds between poll cycles")
+    PLUME_MIN_GROUP_SIZE: int = Field(default=5, ge=1)
+    PLUME_OUTPUT_DIR: Path = REPO_ROOT / "demo-output"
+    LOG_LEVEL: str = "INFO"
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("X_API_URL", "SLACK_API_URL")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("LOG_LEVEL")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value.upper()
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from `environ` (default: the process environment); one clear error per bad value."""
+    try:
+        if environ is None:
+            return Settings()
+        return Settings.model_validate(environ)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"Bad setting {name}: {problems}") from None

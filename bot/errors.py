@@ -1,0 +1,21 @@
+"""Domain exceptions. Each carries a message a person can act on; callers show it, never a trace."""
+
+
+class PlumeError(Exception):
+    """Base for errors whose message is safe and useful to show to a user or operator."""
+
+
+class ConfigError(PlumeError):
+    """A setting is missing or malformed."""
+
+
+class ArchiveError(PlumeError):
+    """An X archive or CSV file cannot be read; the message names the file and position."""
+
+
+class NotFound(PlumeError):
+    """The thing asked for does not exist (in this workspace)."""
+
+
+class InvalidInput(PlumeError):
+    """A value typed by a person does not parse."""

@@ -1,0 +1,49 @@
+"""The full metrics pass: posts, people and snapshots in; weekly figures, baselines and activity out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bot.metrics.activity import activity_counts
+from bot.metrics.bursts import BurstRule
+from bot.metrics.followers import follower_changes
+from bot.metrics.frames import localize
+from bot.metrics.weekly import trailing_baseline, weekly_figures
+
+BASELINE_WEEKS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Everything the services and messages need, computed once per pass."""
+
+    local: pd.DataFrame
+    weekly: pd.DataFrame
+    baseline: pd.DataFrame
+    activity: pd.DataFrame
+
+
+def compute_figures(
+    posts: pd.DataFrame,
+    people: pd.DataFrame,
+    snapshots: pd.DataFrame,
+    rule: BurstRule | None = None,
+    weeks: pd.DatetimeIndex | None = None,
+) -> Figures:
+    """Run the whole pass. `weeks` makes sure those weeks have rows even for people who were silent."""
+    rule = rule or BurstRule()
+    local = localize(posts, people)
+    weekly = weekly_figures(local, people.index, rule, _grid_weeks(weeks))
+    changes = follower_changes(snapshots, people)
+    weekly["follower_net_change"] = changes.reindex(weekly.index).astype("float64")
+    baseline = trailing_baseline(weekly, BASELINE_WEEKS)
+    return Figures(local=local, weekly=weekly, baseline=baseline, activity=activity_counts(local))
+
+
+def _grid_weeks(weeks: pd.DatetimeIndex | None) -> pd.DatetimeIndex | None:
+    """Weeks to include for everyone (so silent people get a row)."""
+    if weeks is None:
+        return None
+    return pd.DatetimeIndex(weeks).astype("datetime64[us]")

@@ -1,0 +1,31 @@
+"""ISO week labels (`2026-W46`) to and from the Monday that starts the week."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+
+from bot.errors import InvalidInput
+
+_LABEL = re.compile(r"^(\d{4})-?W(\d{2})$", re.IGNORECASE)
+
+
+def parse_week(label: str) -> pd.Timestamp:
+    """`2026-W46` -> Timestamp of that week's Monday (naive, local midnight)."""
+    match = _LABEL.match((label or "").strip())
+    if not match:
+        raise InvalidInput(f"Week '{label}' is not like 2026-W46.")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise InvalidInput(f"Week '{label}' does not exist: {year} has no week {week}.") from None
+    return pd.Timestamp(monday)
+
+
+def week_label(monday: pd.Timestamp | date) -> str:
+    """Monday of a week -> `2026-W46`."""
+    year, week, _ = pd.Timestamp(monday).isocalendar()
+    return f"{year}-W{week:02d}"
