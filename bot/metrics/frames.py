@@ -2,7 +2,8 @@
 
 Input frames (built by services from storage, or by the demo and bench generators):
 
-- posts: `ambassador_id`, `created_at` (UTC), `kind`, `text`, `likes`, `reposts`, `replies`, `quotes`
+- posts: `ambassador_id`, `created_at` (UTC), `kind`, `text`, `likes`, `reposts`, `replies`, `quotes`,
+  `x_id`
 - people: indexed by `ambassador_id`; `handle`, `tz`, `start_minute`, `end_minute`, `days_mask`
   (bit d set = weekday d worked, Monday = 0), `country` (or None), `topics` (tuple of str)
 - snapshots: `ambassador_id`, `taken_at` (UTC), `followers`
@@ -19,9 +20,10 @@ from bot.metrics.topics import on_topic_flags
 from bot.metrics.workhours import work_hours_mask
 from bot.schedule import WorkSchedule
 
-POST_COLUMNS = ["ambassador_id", "created_at", "kind", "text", "likes", "reposts", "replies", "quotes"]
+POST_COLUMNS = ["ambassador_id", "created_at", "kind", "text", "likes", "reposts", "replies", "quotes", "x_id"]
 PEOPLE_COLUMNS = ["handle", "tz", "start_minute", "end_minute", "days_mask", "country", "topics"]
 DAY = pd.Timedelta(days=1)
+KIND_DTYPE = pd.CategoricalDtype(["original", "reply", "retweet", "quote"])
 
 
 def empty_posts() -> pd.DataFrame:
@@ -70,17 +72,18 @@ def localize(posts: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     week), `weekday`, `hour`, `shift_date` (the day whose work shift the post falls in), `work`,
     `own` (not a repost), `engagement`, `on_topic` (NaN for people without topics).
     """
-    frame = posts[posts["ambassador_id"].isin(people.index)].sort_values(
-        ["ambassador_id", "created_at"], kind="stable"
-    )
-    frame = frame.reset_index(drop=True)
+    frame = posts[posts["ambassador_id"].isin(people.index)]
+    instants = frame["created_at"].dt.tz_convert(None).to_numpy().astype("datetime64[us]").view("int64")
+    order = np.lexsort((instants, frame["ambassador_id"].to_numpy()))
+    frame = frame.take(order).reset_index(drop=True)
+    frame["kind"] = frame["kind"].astype(KIND_DTYPE)
     frame["local"] = local_times(frame["ambassador_id"], frame["created_at"], people)
     frame["local_date"] = frame["local"].dt.normalize()
     frame["weekday"] = frame["local"].dt.weekday.astype("int8")
     frame["hour"] = frame["local"].dt.hour.astype("int8")
     frame["week"] = week_of(frame["local"])
     frame["work"], frame["shift_date"] = work_hours_mask(frame, people)
-    frame["own"] = frame["kind"].to_numpy() != "retweet"
+    frame["own"] = frame["kind"].cat.codes.to_numpy() != KIND_DTYPE.categories.get_loc("retweet")
     frame["engagement"] = (frame["likes"] + frame["reposts"] + frame["replies"] + frame["quotes"]).astype(
         "int64"
     )
@@ -102,3 +105,21 @@ def week_of(local: pd.Series) -> pd.Series:
     """Monday (midnight) of the ISO week of each naive local time."""
     day = local.dt.normalize()
     return day - local.dt.weekday.astype("int64") * DAY
+
+
+def posts_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Posts frame from rows in `POST_COLUMNS` order."""
+    if not rows:
+        return empty_posts()
+    frame = pd.DataFrame.from_records(rows, columns=POST_COLUMNS)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).astype("datetime64[us, UTC]")
+    return frame
+
+
+def snapshots_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Snapshots frame from (ambassador_id, taken_at, followers) rows."""
+    if not rows:
+        return empty_snapshots()
+    frame = pd.DataFrame.from_records(rows, columns=["ambassador_id", "taken_at", "followers"])
+    frame["taken_at"] = pd.to_datetime(frame["taken_at"], utc=True).astype("datetime64[us, UTC]")
+    return frame

@@ -36,7 +36,7 @@ def program_week(
         "active_ambassadors": active,
         "work_hours_share": _share(int(rows["work_hours_posts"].sum()), posts),
         "engagement": int(rows["engagement"].sum()),
-        "engagement_posts": int(len(own)),
+        "engagement_posts": len(own),
         "engagement_per_post_median": float(own["engagement"].median()) if len(own) else None,
         "follower_net_change": _sum_known(rows.get("follower_net_change")),
         "on_topic_share": _share(int(rows["on_topic_posts"].sum()), topic_posts),

@@ -37,8 +37,9 @@ def weekly_figures(
     """Figures indexed by (ambassador_id, week) on a full grid of weeks (see `week_grid`)."""
     keys = ["ambassador_id", "week"]
     flags = pd.DataFrame({"ambassador_id": local["ambassador_id"], "week": local["week"]})
+    codes = local["kind"].cat.codes.to_numpy()
     for column, kind in KIND_COLUMNS.items():
-        flags[column] = local["kind"].to_numpy() == kind
+        flags[column] = codes == local["kind"].cat.categories.get_loc(kind)
     flags["work_hours_posts"] = local["work"].to_numpy()
     flags["engagement_posts"] = local["own"].to_numpy()
     flags["engagement"] = np.where(local["own"], local["engagement"], 0)

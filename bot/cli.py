@@ -1,0 +1,189 @@
+"""The operator CLI: `python -m bot track|untrack|import|stats|demo|bench|migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from bot.config import Settings, load_settings
+from bot.errors import PlumeError
+from bot.logs import configure_logging
+from bot.runtime import open_runtime
+from bot.schedule import WorkSchedule, parse_country, parse_days, parse_hours, parse_topics, parse_tz
+from bot.services import ambassadors
+from bot.services.imports import import_archive
+from bot.services.stats import week_stats
+from bot.storage.db import transaction
+
+log = logging.getLogger("bot.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command grammar."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Plume: quality over quantity on X.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    track = sub.add_parser("track", help="register an ambassador (operator-asserted consent)")
+    track.add_argument("handle")
+    _schedule_flags(track, with_profile=True)
+    untrack = sub.add_parser("untrack", help="remove an ambassador and all their data")
+    untrack.add_argument("handle")
+
+    imp = sub.add_parser("import", help="import an X archive (.zip, tweets.js, tweet.js) or a CSV")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--handle", required=True)
+
+    stats = sub.add_parser("stats", help="one person's week against their own 4-week baseline")
+    stats.add_argument("--handle", required=True)
+    stats.add_argument("--week", required=True, help="ISO week, e.g. 2026-W46")
+    stats.add_argument("--format", choices=["text", "json"], default="text")
+    _schedule_flags(stats, with_profile=False)
+
+    demo = sub.add_parser("demo", help="run the sample program: digest, nudges, charts")
+    demo.add_argument("--out", type=Path, default=None, help="output folder (default demo-output/)")
+    bench = sub.add_parser("bench", help="time the full metrics pass on synthetic data")
+    bench.add_argument("--ambassadors", type=int, default=1000)
+    bench.add_argument("--weeks", type=int, default=12)
+    bench.add_argument("--seed", type=int, default=7)
+    sub.add_parser("migrate", help="apply database migrations (also done on every start)")
+    return parser
+
+
+def _schedule_flags(parser: argparse.ArgumentParser, *, with_profile: bool) -> None:
+    """--tz/--hours/--days, plus --country/--topics where a profile is being set."""
+    parser.add_argument("--tz", help="IANA timezone, e.g. Europe/Paris")
+    parser.add_argument("--hours", help="work hours, e.g. 09:00-18:00 (start inclusive, end exclusive)")
+    parser.add_argument("--days", help="work days, e.g. mon-fri or mon,tue,thu")
+    if with_profile:
+        parser.add_argument("--country", help="two-letter country for public holidays, e.g. FR")
+        parser.add_argument("--topics", help='declared topics, e.g. "b2b,#marketing"')
+
+
+def schedule_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Schedule fields given on the command line, parsed and validated."""
+    fields: dict[str, Any] = {}
+    if args.tz:
+        fields["tz"] = parse_tz(args.tz)
+    if args.hours:
+        fields["start_minute"], fields["end_minute"] = parse_hours(args.hours)
+    if args.days:
+        fields["days"] = parse_days(args.days)
+    if getattr(args, "country", None):
+        fields["country"] = parse_country(args.country)
+    if getattr(args, "topics", None) is not None:
+        fields["topics"] = parse_topics(args.topics)
+    return fields
+
+
+def cmd_track(settings: Settings, args: argparse.Namespace) -> int:
+    """Register (or update) an operator-tracked ambassador."""
+    schedule = WorkSchedule(**schedule_overrides(args))
+    with transaction(open_runtime(settings).sessions) as session:
+        workspace = ambassadors.local_workspace(session=session)
+        handle = ambassadors.normalize_handle(args.handle)
+        amb = ambassadors.track(
+            session=session, workspace_id=workspace.id, handle=handle, schedule=schedule,
+            consent_text=ambassadors.OPERATOR_CONSENT.format(handle=handle), consent_source="operator",
+        )
+        print(
+            f"Tracking @{amb.x_account.handle}: {schedule.hours_text} {schedule.days_text} {schedule.tz}"
+            + (f", holidays {schedule.country}" if schedule.country else "")
+            + (f", topics {', '.join(schedule.topics)}" if schedule.topics else "")
+        )
+    return 0
+
+
+def cmd_untrack(settings: Settings, args: argparse.Namespace) -> int:
+    """Remove an ambassador and their data."""
+    with transaction(open_runtime(settings).sessions) as session:
+        workspace = ambassadors.local_workspace(session=session)
+        name = ambassadors.untrack(session=session, workspace_id=workspace.id, handle=args.handle)
+    print(f"Stopped tracking @{name} and deleted their data.")
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import an archive in one transaction: all of it, or nothing."""
+    with transaction(open_runtime(settings).sessions) as session:
+        workspace = ambassadors.local_workspace(session=session)
+        result = import_archive(
+            session=session, workspace_id=workspace.id, handle=args.handle, path=args.path,
+            progress=sys.stderr.isatty(),
+        )
+    print(
+        f"Imported {result.read} posts for @{result.handle} from {args.path.name}: "
+        f"{result.new} new, {result.already_stored} already stored."
+    )
+    return 0
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    """Print one person's week."""
+    with transaction(open_runtime(settings).sessions) as session:
+        workspace = ambassadors.local_workspace(session=session)
+        report = week_stats(
+            session=session, workspace_id=workspace.id, handle=args.handle, week_text=args.week,
+            overrides=schedule_overrides(args),
+        )
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        from bot.messages.terminal import render_stats_table
+
+        print(render_stats_table(report))
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the sample program end to end."""
+    from bot.demo.run import run_demo
+
+    return run_demo(settings, out=args.out)
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    """Time the metrics pass."""
+    from bot.bench import run_bench
+
+    return run_bench(ambassadors=args.ambassadors, weeks=args.weeks, seed=args.seed)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply pending migrations (the release phase of a deploy)."""
+    open_runtime(settings)
+    print("Database is at the newest schema.")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "track": cmd_track,
+    "untrack": cmd_untrack,
+    "import": cmd_import,
+    "stats": cmd_stats,
+    "demo": cmd_demo,
+    "bench": cmd_bench,
+    "migrate": cmd_migrate,
+}
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Parse, run, and turn every domain error into one clear line on stderr (exit 2)."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings or load_settings()
+        configure_logging(settings.LOG_LEVEL)
+        return COMMANDS[args.command](settings, args)
+    except PlumeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        log.debug("database error", exc_info=True)
+        print(f"error: cannot use the database ({type(exc.orig).__name__}): {exc.orig}", file=sys.stderr)
+        return 2

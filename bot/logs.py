@@ -1,0 +1,41 @@
+"""Structured key=value logging; tokens never reach a log line."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+_SECRET = re.compile(r"(Bearer\s+|xox[abposr]-|xapp-)[A-Za-z0-9%._\-]+")
+
+
+class KeyValueFormatter(logging.Formatter):
+    """`ts=... level=INFO logger=bot.cli msg="..." key=value` lines, with token-looking text masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        fields.update(getattr(record, "fields", {}) or {})
+        line = " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
+        return _SECRET.sub(lambda m: m.group(1) + "***", line)
+
+
+def _quote(value: object) -> str:
+    """Quote values with spaces so lines stay machine-readable."""
+    text = str(value)
+    return f'"{text}"' if (" " in text or not text) else text
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send key=value logs to stderr; keep tweepy (which logs bearer headers at DEBUG) quieter."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

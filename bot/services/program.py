@@ -1,0 +1,58 @@
+"""Loading a workspace's program (people, posts, snapshots) for a week and running the metrics pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from bot.metrics.bursts import BurstRule
+from bot.metrics.engine import BASELINE_WEEKS, Figures, compute_figures
+from bot.metrics.frames import people_frame, posts_frame, snapshots_frame
+from bot.services.ambassadors import schedule_of
+from bot.services.stats import utc_window
+from bot.storage import repositories as repo
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What messages may know about a person: their handle and their sharing choices."""
+
+    ambassador_id: int
+    handle: str
+    chat_user_id: str | None
+    highlights_allowed: bool
+    nudges_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A workspace's people and their figures around one week."""
+
+    week: pd.Timestamp
+    people: dict[int, Person]
+    figures: Figures
+
+
+def load_program(
+    *, session: Session, workspace_id: int, week: pd.Timestamp, rule: BurstRule | None = None
+) -> Program:
+    """Figures for everyone in the workspace, for `week` and the weeks its baselines need."""
+    members = repo.ambassadors_in(session=session, workspace_id=workspace_id)
+    ids = [m.id for m in members]
+    history = BASELINE_WEEKS + 1  # the previous week's baseline too, for week-over-week change
+    start, end = utc_window(week, history)
+    posts = posts_frame(repo.post_rows(session=session, ambassador_ids=ids, start=start, end=end))
+    snaps = snapshots_frame(
+        repo.snapshot_rows(session=session, ambassador_ids=ids, start=start - timedelta(weeks=4), end=end)
+    )
+    people = people_frame((m.id, m.x_account.handle, schedule_of(m)) for m in members)
+    weeks = pd.date_range(week - pd.Timedelta(weeks=history), week, freq="7D")
+    figures = compute_figures(posts, people, snaps, rule=rule, weeks=weeks)
+    persons = {
+        m.id: Person(m.id, m.x_account.handle, m.chat_user_id, m.highlights_allowed, m.nudges_enabled)
+        for m in members
+    }
+    return Program(week=week, people=persons, figures=figures)
