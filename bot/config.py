@@ -16,7 +16,9 @@ DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'plume.db'}"
 class Settings(BaseSettings):
     """Everything Plume reads from its environment. Secrets are `SecretStr`, masked in repr and logs."""
 
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=True, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=True, extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     DATABASE_URL: str = DEFAULT_DATABASE_URL
     X_BEARER_TOKEN: SecretStr | None = None
@@ -59,7 +61,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     try:
         if environ is None:
             return Settings()
-        return Settings.model_validate(environ)
+        return Settings.model_validate({k: v for k, v in environ.items() if v != ""})
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "settings"

@@ -37,5 +37,5 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "matplotlib"):
+    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "matplotlib", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -122,6 +122,7 @@ def _moderate(work_rate: float, off_rate: float, work_share: float) -> Plan:
     """Poisson posts a day: on work days `work_share` of them in work hours, the rest just around them."""
 
     def plan(rng: np.random.Generator, week: _Week) -> np.ndarray:
+        """One week of moderate posting."""
         start, end = week.window()
         parts = [np.empty(0)]
         for day, working in enumerate(week.working()):
@@ -201,6 +202,7 @@ def _with_holiday_burst(plan: Plan) -> Plan:
     """`plan`, plus 8-10 posts within the hour from 10:00 on each public holiday of DEMO_WEEK."""
 
     def burst(rng: np.random.Generator, week: _Week) -> np.ndarray:
+        """The wrapped plan's week, plus the holiday bursts."""
         parts = [plan(rng, week)]
         for day in range(7 if week.demo else 0):
             if week.monday + timedelta(days=day) in week.off_dates:

@@ -21,7 +21,7 @@ REASONS = {
     "usual {median:g} for that weekday.",
 }
 CLOSERS = (
-    "Posting in bursts at work can read as 'always online' to clients and colleagues.",
+    "A lot of posting during work hours can read as 'always online' to clients and colleagues.",
     "Fewer, well-timed posts tend to travel further than many quick ones.",
     "Your audience will still be there after work, often more of it.",
 )
@@ -44,8 +44,8 @@ def suggestion(plan: NudgePlan) -> str:
     if not plan.best_slots:
         return ("Idea: queue the next ones with a scheduler for your lunch break or after your work hours, "
                 "and keep one post for your own topic.")
-    slots = ", ".join(f"{DAY_NAMES[w].capitalize()} {h:02d}:00 (median {m:g} engagements)"
-                      for w, h, m in plan.best_slots)
+    slots = " and ".join(f"{DAY_NAMES[w].capitalize()} {h:02d}:00 (median {m:g} engagement{'s' * (m != 1)})"
+                         for w, h, m in plan.best_slots)
     return f"Idea: your posts did best outside work hours at {slots}. Queue the next ones for those slots?"
 
 

@@ -71,11 +71,17 @@ def build_digest(program: Program, min_group_size: int) -> DigestData:
 
 
 def _highlights(program: Program) -> tuple[Highlight, ...]:
-    """The week's most engaging own posts, from people who allow highlights (not a ranking of people)."""
+    """The week's most engaging own posts, one per person at most, from people who allow highlights.
+
+    One per person keeps it a celebration of posts, not a ranking of people.
+    """
     local = program.figures.local
     allowed = [pid for pid, p in program.people.items() if p.highlights_allowed]
     mask = (local["week"] == program.week) & local["own"] & local["ambassador_id"].isin(allowed)
-    top = local.loc[mask & (local["engagement"] > 0)].nlargest(HIGHLIGHTS, "engagement")
+    candidates = local.loc[mask & (local["engagement"] > 0)].sort_values(
+        ["engagement", "x_id"], ascending=[False, True]
+    )
+    top = candidates.drop_duplicates("ambassador_id").head(HIGHLIGHTS)
     return tuple(
         Highlight(program.people[int(a)].handle, int(x), int(e), str(t))
         for a, x, e, t in zip(top["ambassador_id"], top["x_id"], top["engagement"], top["text"], strict=True)

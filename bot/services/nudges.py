@@ -62,7 +62,7 @@ def best_offhours_slots(local: pd.DataFrame, before: pd.Timestamp) -> dict[int, 
     """Each person's best off-hours (weekday, hour, median engagement) slots from weeks before `before`."""
     history = local[(local["week"] < before) & ~local["work"] & local["own"]]
     by_slot = history.groupby(["ambassador_id", "weekday", "hour"])["engagement"].agg(["median", "size"])
-    by_slot = by_slot[by_slot["size"] >= MIN_SLOT_POSTS].reset_index()
+    by_slot = by_slot[(by_slot["size"] >= MIN_SLOT_POSTS) & (by_slot["median"] > 0)].reset_index()
     by_slot = by_slot.sort_values(["ambassador_id", "median", "size"], ascending=[True, False, False])
     top = by_slot.groupby("ambassador_id").head(SLOTS)
     slots: dict[int, tuple[tuple[int, int, float], ...]] = {}

@@ -169,9 +169,8 @@ def _text_lines(raw: BinaryIO, label: str, bar: tqdm) -> Iterator[str]:
             # A line break byte never occurs inside a UTF-8 sequence, so lines decode independently.
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ArchiveError(
-                f"{label}: line {number}: byte {exc.start + 1} of the line is not UTF-8; save the file as UTF-8"
-            ) from None
+            where = f"{label}: line {number}: byte {exc.start + 1} of the line"
+            raise ArchiveError(f"{where} is not UTF-8; save the file as UTF-8") from None
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
@@ -181,7 +180,7 @@ def _next_row(rows: Iterator[list[str]], label: str) -> list[str] | None:
         return next(rows, None)
     except csv.Error as exc:
         line = getattr(rows, "line_num", "?")
-        raise ArchiveError(f"{label}: line {line}: not valid CSV ({exc}); check the quotes on that line") from None
+        raise ArchiveError(f"{label}: line {line}: not valid CSV ({exc}); check its quotes") from None
 
 
 def _header(row: list[str] | None, label: str) -> _Header:
