@@ -104,7 +104,7 @@ class _Week:
         return [d.weekday() in self.schedule.days and d not in self.off_dates for d in days]
 
     def window(self) -> tuple[int, int]:
-        """Work start and end in minutes after the day's midnight; the end passes 1440 past midnight."""
+        """Work start and end in minutes after midnight; an end past 1440 means the shift crosses it."""
         start, end = self.schedule.start_minute, self.schedule.end_minute
         return start, end if end > start else end + _DAY
 
@@ -513,7 +513,7 @@ def _holidays(country: str, years: tuple[int, ...]) -> frozenset[date]:
 
 def _weeks(member: _Member, first_monday: date) -> list[_Week]:
     """The member's weeks with data (from the week they joined to DEMO_WEEK)."""
-    off = _holidays(member.schedule.country, (first_monday.year, demo_monday().year))
+    off = _holidays(member.schedule.country, tuple(sorted({first_monday.year, demo_monday().year})))
     return [
         _Week(i, first_monday + timedelta(weeks=i), member.schedule, off)
         for i in range(member.joined, _DEMO_INDEX + 1)

@@ -9,7 +9,7 @@ import pandas as pd
 from bot.metrics.activity import activity_counts
 from bot.metrics.bursts import BurstRule
 from bot.metrics.followers import follower_changes
-from bot.metrics.frames import localize
+from bot.metrics.frames import local_times, localize, week_of
 from bot.metrics.weekly import trailing_baseline, weekly_figures
 
 BASELINE_WEEKS = 4
@@ -35,11 +35,22 @@ def compute_figures(
     """Run the whole pass. `weeks` makes sure those weeks have rows even for people who were silent."""
     rule = rule or BurstRule()
     local = localize(posts, people)
-    weekly = weekly_figures(local, people.index, rule, _grid_weeks(weeks))
+    weekly = weekly_figures(local, history_start_weeks(people), rule, _grid_weeks(weeks))
     changes = follower_changes(snapshots, people)
     weekly["follower_net_change"] = changes.reindex(weekly.index).astype("float64")
     baseline = trailing_baseline(weekly, BASELINE_WEEKS)
     return Figures(local=local, weekly=weekly, baseline=baseline, activity=activity_counts(local))
+
+
+def history_start_weeks(people: pd.DataFrame) -> pd.Series:
+    """Local Monday of each person's `since` (first stored post or opt-in), NaT when not given."""
+    if "since" not in people.columns:
+        return pd.Series(pd.NaT, index=people.index, dtype="datetime64[us]")
+    known = people["since"].dropna()
+    ids = pd.Series(known.index, index=known.index)
+    moments = pd.to_datetime(known, utc=True).astype("datetime64[us, UTC]")
+    weeks = week_of(local_times(ids, moments, people))
+    return weeks.reindex(people.index).astype("datetime64[us]")
 
 
 def _grid_weeks(weeks: pd.DatetimeIndex | None) -> pd.DatetimeIndex | None:

@@ -5,7 +5,8 @@ Input frames (built by services from storage, or by the demo and bench generator
 - posts: `ambassador_id`, `created_at` (UTC), `kind`, `text`, `likes`, `reposts`, `replies`, `quotes`,
   `x_id`
 - people: indexed by `ambassador_id`; `handle`, `tz`, `start_minute`, `end_minute`, `days_mask`
-  (bit d set = weekday d worked, Monday = 0), `country` (or None), `topics` (tuple of str)
+  (bit d set = weekday d worked, Monday = 0), `country` (or None), `topics` (tuple of str), and
+  optionally `since` (UTC start of their history: first stored post or opt-in, whichever is first)
 - snapshots: `ambassador_id`, `taken_at` (UTC), `followers`
 """
 
@@ -46,8 +47,10 @@ def empty_snapshots() -> pd.DataFrame:
     )
 
 
-def people_frame(rows: Iterable[tuple[int, str, WorkSchedule]]) -> pd.DataFrame:
-    """People frame from (ambassador_id, handle, schedule) triples."""
+def people_frame(
+    rows: Iterable[tuple[int, str, WorkSchedule]], since: dict[int, object] | None = None
+) -> pd.DataFrame:
+    """People frame from (ambassador_id, handle, schedule) triples; `since` = start of each history."""
     records = [
         {
             "ambassador_id": amb_id,
@@ -62,7 +65,10 @@ def people_frame(rows: Iterable[tuple[int, str, WorkSchedule]]) -> pd.DataFrame:
         for amb_id, handle, s in rows
     ]
     frame = pd.DataFrame.from_records(records, columns=["ambassador_id", *PEOPLE_COLUMNS])
-    return frame.set_index("ambassador_id")
+    frame = frame.set_index("ambassador_id")
+    if since is not None:
+        frame["since"] = pd.to_datetime(pd.Series(since, dtype="object").reindex(frame.index), utc=True)
+    return frame
 
 
 def localize(posts: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
@@ -79,7 +85,7 @@ def localize(posts: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     frame["kind"] = frame["kind"].astype(KIND_DTYPE)
     frame["local"] = local_times(frame["ambassador_id"], frame["created_at"], people)
     frame["local_date"] = frame["local"].dt.normalize()
-    frame["weekday"] = frame["local"].dt.weekday.astype("int8")
+    frame["weekday"] = frame["local"].dt.day_of_week.astype("int8")
     frame["hour"] = frame["local"].dt.hour.astype("int8")
     frame["week"] = week_of(frame["local"])
     frame["work"], frame["shift_date"] = work_hours_mask(frame, people)
@@ -104,7 +110,7 @@ def local_times(ids: pd.Series, moments: pd.Series, people: pd.DataFrame) -> pd.
 def week_of(local: pd.Series) -> pd.Series:
     """Monday (midnight) of the ISO week of each naive local time."""
     day = local.dt.normalize()
-    return day - local.dt.weekday.astype("int64") * DAY
+    return day - local.dt.day_of_week.astype("int64") * DAY
 
 
 def posts_frame(rows: list[tuple]) -> pd.DataFrame:

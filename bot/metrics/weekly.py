@@ -32,7 +32,7 @@ BASELINE_FIGURES = [*COUNT_FIGURES, *RATE_FIGURES, "follower_net_change"]
 
 
 def weekly_figures(
-    local: pd.DataFrame, people_ids: pd.Index, rule: BurstRule, weeks: pd.DatetimeIndex | None = None
+    local: pd.DataFrame, since: pd.Series, rule: BurstRule, weeks: pd.DatetimeIndex | None = None
 ) -> pd.DataFrame:
     """Figures indexed by (ambassador_id, week) on a full grid of weeks (see `week_grid`)."""
     keys = ["ambassador_id", "week"]
@@ -58,7 +58,7 @@ def weekly_figures(
     sums["median_gap_minutes_work_hours"] = work_gaps(local).groupby(keys)["gap_minutes"].median()
     sums["bursts"] = burst_starts(local, rule).groupby(keys).size()
 
-    grid = week_grid(sums.index, people_ids, weeks)
+    grid = week_grid(sums.index, since, weeks)
     table = sums.reindex(grid)
     table[COUNT_FIGURES + ["on_topic_posts", "topic_posts"]] = (
         table[COUNT_FIGURES + ["on_topic_posts", "topic_posts"]].fillna(0).astype("int64")
@@ -73,28 +73,31 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator.where(denominator > 0)).astype("float64")
 
 
-def week_grid(seen: pd.MultiIndex, people_ids: pd.Index, weeks: pd.DatetimeIndex | None) -> pd.MultiIndex:
-    """Every week from each person's first seen week to the last week of interest, per person.
+def week_grid(seen: pd.MultiIndex, since: pd.Series, weeks: pd.DatetimeIndex | None) -> pd.MultiIndex:
+    """Every week of each person from the start of their history to the last week of interest.
 
-    `weeks` (optional) widens the range for everyone in `people_ids`, so a person with no post in
-    the asked weeks still has rows (zero posts is a figure, not a gap).
+    A person's history starts at their first week with a post, or at `since` (the local week of
+    their first stored post or opt-in, when known) if earlier: a silent week after that counts as
+    zero posts, while weeks before it are not theirs to count. `weeks` (optional) bounds the grid
+    below by its first week and extends it to its last, so everyone in `since` has a row for it.
     """
     week_values = seen.get_level_values(1)
-    first = pd.Series(week_values, index=seen.get_level_values(0)).groupby(level=0).min()
+    first_seen = pd.Series(week_values, index=seen.get_level_values(0)).groupby(level=0).min()
+    start = pd.concat([first_seen, since.dropna()]).groupby(level=0).min()
     last = week_values.max() if len(week_values) else None
     if weeks is not None and len(weeks):
         last = weeks.max() if last is None else max(weeks.max(), last)
-        first = first.reindex(people_ids).fillna(weeks.min()).clip(upper=weeks.min())
-    if last is None or first.empty:
+        start = start.reindex(since.index).fillna(weeks.max()).clip(lower=weeks.min())
+    if last is None or start.empty:
         return pd.MultiIndex.from_arrays(
             [pd.Index([], dtype="int64"), pd.DatetimeIndex([], dtype="datetime64[us]")],
             names=["ambassador_id", "week"],
         )
-    first = first.astype("datetime64[us]")
-    counts = ((last - first) // WEEK + 1).astype("int64").to_numpy()
-    person = np.repeat(first.index.to_numpy(), counts)
+    start = start.astype("datetime64[us]").clip(upper=last)
+    counts = ((last - start) // WEEK + 1).astype("int64").to_numpy()
+    person = np.repeat(start.index.to_numpy(), counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    starts = np.repeat(first.to_numpy(), counts) + offsets * WEEK.to_timedelta64()
+    starts = np.repeat(start.to_numpy(), counts) + offsets * WEEK.to_timedelta64()
     return pd.MultiIndex.from_arrays([person, pd.DatetimeIndex(starts)], names=["ambassador_id", "week"])
 
 

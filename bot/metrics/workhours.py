@@ -26,7 +26,7 @@ def work_hours_mask(frame: pd.DataFrame, people: pd.DataFrame) -> tuple[np.ndarr
     after_midnight = crosses & (minute < end)
     in_window = np.where(crosses, (minute >= start) | after_midnight, (minute >= start) & (minute < end))
     shift_date = frame["local_date"] - pd.to_timedelta(after_midnight.astype("int64"), unit="D")
-    shift_weekday = shift_date.dt.weekday.to_numpy().astype("int64")
+    shift_weekday = shift_date.dt.day_of_week.to_numpy().astype("int64")
     day_worked = ((mask >> shift_weekday) & 1).astype(bool)
     work = in_window & day_worked & ~_on_holiday(ids, shift_date, people)
     return work, shift_date

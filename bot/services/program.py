@@ -48,7 +48,8 @@ def load_program(
     snaps = snapshots_frame(
         repo.snapshot_rows(session=session, ambassador_ids=ids, start=start - timedelta(weeks=4), end=end)
     )
-    people = people_frame((m.id, m.x_account.handle, schedule_of(m)) for m in members)
+    since = repo.history_starts(session=session, ambassador_ids=ids)
+    people = people_frame(((m.id, m.x_account.handle, schedule_of(m)) for m in members), since)
     weeks = pd.date_range(week - pd.Timedelta(weeks=history), week, freq="7D")
     figures = compute_figures(posts, people, snaps, rule=rule, weeks=weeks)
     persons = {

@@ -32,16 +32,17 @@ def week_stats(
     *, session: Session, workspace_id: int, handle: str, week_text: str, overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The `stats` object for one person and week; `overrides` replace schedule fields for this run only."""
+    week = parse_week(week_text)
     ambassador = get_by_handle(session=session, workspace_id=workspace_id, handle=handle)
     schedule: WorkSchedule = replace(schedule_of(ambassador), **(overrides or {}))
-    week = parse_week(week_text)
     start, end = utc_window(week, BASELINE_WEEKS)
     ids = [ambassador.id]
     posts = posts_frame(repo.post_rows(session=session, ambassador_ids=ids, start=start, end=end))
     snaps = snapshots_frame(
         repo.snapshot_rows(session=session, ambassador_ids=ids, start=start - timedelta(weeks=4), end=end)
     )
-    people = people_frame([(ambassador.id, ambassador.x_account.handle, schedule)])
+    since = repo.history_starts(session=session, ambassador_ids=ids)
+    people = people_frame([(ambassador.id, ambassador.x_account.handle, schedule)], since)
     weeks = pd.date_range(week - pd.Timedelta(weeks=BASELINE_WEEKS), week, freq="7D")
     figures = compute_figures(posts, people, snaps, weeks=weeks)
     report = person_week(figures, ambassador.id, week)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.sources.records import PostRecord
-from bot.storage.tables import Ambassador, FollowerSnapshot, Post, Workspace, XAccount
+from bot.storage.tables import UTC_DT, Ambassador, FollowerSnapshot, Post, Workspace, XAccount
 
 METRIC_COLUMNS = ("likes", "reposts", "replies", "quotes", "metrics_read_at")
 
@@ -92,6 +92,25 @@ def post_rows(
         .where(Ambassador.id.in_(list(ambassador_ids)), Post.created_at >= start, Post.created_at < end)
     )
     return [tuple(row) for row in session.execute(stmt)]
+
+
+def history_starts(*, session: Session, ambassador_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each person's history starts: their first stored post, or their opt-in if earlier."""
+    first_post = (
+        select(Post.x_account_id, func.min(Post.created_at).label("first"))
+        .group_by(Post.x_account_id)
+        .subquery()
+    )
+    stmt = (
+        select(Ambassador.id, Ambassador.consent_at, first_post.c.first)
+        .outerjoin(first_post, first_post.c.x_account_id == Ambassador.x_account_id)
+        .where(Ambassador.id.in_(list(ambassador_ids)))
+    )
+    starts: dict[int, datetime] = {}
+    for amb_id, consent_at, first in session.execute(stmt):
+        first = UTC_DT.process_result_value(first, session.bind.dialect) if first is not None else None
+        starts[amb_id] = min(consent_at, first) if first is not None else consent_at
+    return starts
 
 
 def snapshot_rows(
