@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 
 
-def epoch_seconds(moments: pd.Series) -> np.ndarray:
-    """Whole seconds since the epoch of tz-aware timestamps."""
-    return moments.dt.tz_convert(None).to_numpy().astype("datetime64[s]").astype("int64")
+MICROS_PER_MINUTE = 60_000_000
+
+
+def epoch_micros(moments: pd.Series) -> np.ndarray:
+    """Microseconds since the epoch of tz-aware timestamps (no rounding: 60 min 0.5 s is not 60 min)."""
+    return moments.dt.tz_convert(None).to_numpy().astype("datetime64[us]").astype("int64")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,9 @@ def _same_shift(work: pd.DataFrame, offset: int) -> np.ndarray:
 def work_gaps(local: pd.DataFrame) -> pd.DataFrame:
     """Minutes between consecutive work-hours posts of the same shift, keyed by the later post's week."""
     work = _work_posts(local)
-    seconds = epoch_seconds(work["created_at"])
+    micros = epoch_micros(work["created_at"])
     same = _same_shift(work, 1)
-    gaps = (seconds[1:] - seconds[:-1]) / 60.0
+    gaps = (micros[1:] - micros[:-1]) / MICROS_PER_MINUTE
     later = work.iloc[1:]
     keep = same[:-1] if len(work) else same
     return pd.DataFrame(
@@ -62,13 +65,13 @@ def burst_starts(local: pd.DataFrame, rule: BurstRule) -> pd.DataFrame:
     """
     work = _work_posts(local)
     k = rule.min_posts
-    seconds = epoch_seconds(work["created_at"])
+    micros = epoch_micros(work["created_at"])
     qualifies = np.zeros(len(work), dtype=bool)
     if k <= 1:
         qualifies[:] = True
     elif len(work) >= k:
-        span = seconds[k - 1 :] - seconds[: -(k - 1)]
-        qualifies[: len(work) - k + 1] = (span <= rule.window_minutes * 60) & _same_shift(work, k - 1)[
+        span = micros[k - 1 :] - micros[: -(k - 1)]
+        qualifies[: len(work) - k + 1] = (span <= rule.window_minutes * MICROS_PER_MINUTE) & _same_shift(work, k - 1)[
             : len(work) - k + 1
         ]
     overlapped = (

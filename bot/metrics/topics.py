@@ -28,7 +28,8 @@ _WORD = r"\p{L}\p{N}_"
 def _accent_variants() -> dict[str, str]:
     """Base letter -> every precomposed Latin letter that decomposes to it (é, è, ê … for e)."""
     variants: dict[str, set[str]] = {}
-    for code in range(0x00C0, 0x0250):
+    # Latin-1 Supplement, Latin Extended-A/B, and Latin Extended Additional (Vietnamese and others).
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
         char = chr(code)
         base = unicodedata.normalize("NFKD", char)[:1].lower()
         if base.isascii() and base.isalpha():

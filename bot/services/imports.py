@@ -35,8 +35,9 @@ def import_archive(
     """Read an archive or CSV into storage. The caller's transaction rolls everything back on error."""
     account = require_tracked_account(session=session, workspace_id=workspace_id, handle=handle)
     records = iter(read_archive(path, progress=progress))
+    source = "csv" if path.suffix.lower() == ".csv" else "archive"
     read = new = 0
     while batch := list(islice(records, BATCH)):
         read += len(batch)
-        new += repo.upsert_posts(session=session, x_account_id=account.id, records=batch, source="archive")
+        new += repo.upsert_posts(session=session, x_account_id=account.id, records=batch, source=source)
     return ImportResult(handle=account.handle, read=read, new=new)

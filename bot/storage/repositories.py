@@ -67,7 +67,7 @@ def _post_row(record: PostRecord, x_account_id: int, source: str) -> dict[str, A
         "x_account_id": x_account_id,
         "created_at": record.created_at,
         "kind": str(record.kind),
-        "text": record.text,
+        "text": record.text.replace("\x00", ""),  # PostgreSQL text cannot hold NUL
         "lang": record.lang,
         "in_reply_to_id": record.in_reply_to_id,
         "likes": record.likes,

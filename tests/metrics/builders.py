@@ -29,7 +29,12 @@ def sched(
     """A schedule from what a person would type."""
     start, end = parse_hours(hours)
     return WorkSchedule(
-        tz=tz, start_minute=start, end_minute=end, days=parse_days(days), country=country, topics=tuple(topics)
+        tz=tz,
+        start_minute=start,
+        end_minute=end,
+        days=parse_days(days),
+        country=country,
+        topics=tuple(topics),
     )
 
 

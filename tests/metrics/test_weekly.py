@@ -28,14 +28,17 @@ def test_kinds_active_days_work_hours_and_engagement():
         post(1, "2026-11-17T20:00:00Z", "original", likes=2),  # 2, out (20:00)
         post(1, "2026-11-18T10:00:00Z", "reply", likes=1),  # 1, in
         post(1, "2026-11-18T12:00:00Z", "reply", replies=3),  # 3, in
-        post(1, "2026-11-19T10:00:00Z", "retweet", likes=100, reposts=50, replies=20, quotes=5),  # excluded, in
+        post(
+            1, "2026-11-19T10:00:00Z", "retweet", likes=100, reposts=50, replies=20, quotes=5
+        ),  # excluded, in
         post(1, "2026-11-22T15:00:00Z", "quote", likes=3, reposts=1, replies=1, quotes=1),  # 6, out (Sunday)
     ]
     w = row(run(records, UTC_PERSON), 1, "2026-11-16")
     assert (w["posts"], w["originals"], w["replies"], w["retweets"], w["quotes"]) == (7, 3, 2, 1, 1)
     # Distinct local dates: Mon 16, Tue 17, Wed 18, Thu 19, Sun 22 -> 5.
     assert w["active_days"] == 5
-    # Inside 09:00-18:00 Mon-Fri: Mon 10:00, Mon 11:00, Wed 10:00, Wed 12:00, Thu 10:00 (a repost is a post) -> 5.
+    # Inside 09:00-18:00 Mon-Fri: Mon 10:00, Mon 11:00, Wed 10:00, Wed 12:00, Thu 10:00 (a repost is a
+    # post) -> 5.
     assert w["work_hours_posts"] == 5
     assert w["work_hours_share"] == 5 / 7
     # Own posts (not reposts): 13 + 0 + 2 + 1 + 3 + 6 = 25 over 6 posts; median of [0, 1, 2, 3, 6, 13] = 2.5.
@@ -47,7 +50,10 @@ def test_kinds_active_days_work_hours_and_engagement():
 
 
 def test_reposts_only_week_has_no_engagement():
-    records = [post(1, "2026-11-16T10:00:00Z", "retweet", likes=9), post(1, "2026-11-16T11:00:00Z", "retweet")]
+    records = [
+        post(1, "2026-11-16T10:00:00Z", "retweet", likes=9),
+        post(1, "2026-11-16T11:00:00Z", "retweet"),
+    ]
     w = row(run(records, UTC_PERSON), 1, "2026-11-16")
     assert (w["posts"], w["retweets"], w["engagement"], w["engagement_posts"]) == (2, 2, 0, 0)
     assert math.isnan(w["engagement_per_post_median"])
@@ -59,7 +65,13 @@ def test_person_with_one_post():
     figures = run([post(1, "2026-11-18T09:00:00Z", "original", likes=4)], table)
     assert list(figures.weekly.index) == [(1, week("2026-11-16"))]
     w = row(figures, 1, "2026-11-16")
-    assert (w["posts"], w["originals"], w["active_days"], w["work_hours_posts"], w["bursts"]) == (1, 1, 1, 1, 0)
+    assert (w["posts"], w["originals"], w["active_days"], w["work_hours_posts"], w["bursts"]) == (
+        1,
+        1,
+        1,
+        1,
+        0,
+    )
     assert w["work_hours_share"] == 1.0
     assert math.isnan(w["median_gap_minutes_work_hours"])
     assert (w["engagement"], w["engagement_posts"], w["engagement_per_post_median"]) == (4, 1, 4.0)
@@ -85,11 +97,26 @@ def test_no_posts_in_an_asked_week_gives_zeros_and_nan():
     assert sorted(figures.weekly.index) == [(1, week("2026-11-16")), (2, week("2026-11-16"))]
     for person in (1, 2):
         w = row(figures, person, "2026-11-16")
-        for count in ("posts", "originals", "replies", "retweets", "quotes", "active_days", "work_hours_posts",
-                      "bursts", "engagement", "engagement_posts"):
+        for count in (
+            "posts",
+            "originals",
+            "replies",
+            "retweets",
+            "quotes",
+            "active_days",
+            "work_hours_posts",
+            "bursts",
+            "engagement",
+            "engagement_posts",
+        ):
             assert w[count] == 0, count
-        for rate in ("work_hours_share", "median_gap_minutes_work_hours", "engagement_per_post_median",
-                     "on_topic_share", "follower_net_change"):
+        for rate in (
+            "work_hours_share",
+            "median_gap_minutes_work_hours",
+            "engagement_per_post_median",
+            "on_topic_share",
+            "follower_net_change",
+        ):
             assert math.isnan(w[rate]), rate
 
 
@@ -97,10 +124,16 @@ def test_silent_week_inside_the_grid():
     # Posts in the weeks of 2026-11-02 and 2026-11-16; the week of 2026-11-09 is silent but on the grid.
     records = [post(1, "2026-11-03T10:00:00Z"), post(1, "2026-11-17T10:00:00Z")]
     figures = run(records, UTC_PERSON)
-    assert list(figures.weekly.index.get_level_values(1)) == [week(w) for w in
-                                                               ("2026-11-02", "2026-11-09", "2026-11-16")]
+    assert list(figures.weekly.index.get_level_values(1)) == [
+        week(w) for w in ("2026-11-02", "2026-11-09", "2026-11-16")
+    ]
     silent = row(figures, 1, "2026-11-09")
-    assert (silent["posts"], silent["active_days"], silent["work_hours_posts"], silent["engagement"]) == (0, 0, 0, 0)
+    assert (silent["posts"], silent["active_days"], silent["work_hours_posts"], silent["engagement"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
     assert math.isnan(silent["work_hours_share"])
     assert math.isnan(silent["engagement_per_post_median"])
 
@@ -109,7 +142,11 @@ def test_grid_runs_from_each_persons_first_week_to_the_last_week():
     # A posts in the weeks of 11-02 and 11-16, B only in the week of 11-09:
     # A has rows 11-02, 11-09, 11-16; B has rows 11-09 and 11-16 (the last week, silent for B).
     table = people((1, WorkSchedule()), (2, WorkSchedule()))
-    records = [post(1, "2026-11-03T10:00:00Z"), post(2, "2026-11-10T10:00:00Z"), post(1, "2026-11-17T10:00:00Z")]
+    records = [
+        post(1, "2026-11-03T10:00:00Z"),
+        post(2, "2026-11-10T10:00:00Z"),
+        post(1, "2026-11-17T10:00:00Z"),
+    ]
     figures = run(records, table)
     assert list(figures.weekly.index) == [
         (1, week("2026-11-02")),
@@ -122,7 +159,11 @@ def test_grid_runs_from_each_persons_first_week_to_the_last_week():
 
 
 def test_posts_of_unknown_people_are_ignored():
-    records = [post(1, "2026-11-16T10:00:00Z"), post(99, "2026-11-16T10:00:00Z"), post(99, "2026-11-23T10:00:00Z")]
+    records = [
+        post(1, "2026-11-16T10:00:00Z"),
+        post(99, "2026-11-16T10:00:00Z"),
+        post(99, "2026-11-23T10:00:00Z"),
+    ]
     figures = run(records, UTC_PERSON)
     assert list(figures.weekly.index) == [(1, week("2026-11-16"))]
 
@@ -206,7 +247,9 @@ KINDS = ["original", "reply", "retweet", "quote"]
 
 records_strategy = st.lists(
     st.builds(
-        lambda p, s, kind, text, likes, reposts: post(p, START + pd.Timedelta(seconds=s), kind, text, likes, reposts),
+        lambda p, s, kind, text, likes, reposts: post(
+            p, START + pd.Timedelta(seconds=s), kind, text, likes, reposts
+        ),
         st.sampled_from(sorted(SCHEDULES)),
         st.integers(0, 6 * 7 * 86400),
         st.sampled_from(KINDS),
@@ -227,12 +270,16 @@ def test_weekly_invariants(records):
     assert (w["posts"] == w["originals"] + w["replies"] + w["retweets"] + w["quotes"]).all()
     assert ((w["work_hours_posts"] >= 0) & (w["work_hours_posts"] <= w["posts"])).all()
     assert (w["engagement_posts"] == w["posts"] - w["retweets"]).all()
-    assert ((w["active_days"] <= np.minimum(w["posts"], 7)) & ((w["active_days"] > 0) == (w["posts"] > 0))).all()
+    assert (
+        (w["active_days"] <= np.minimum(w["posts"], 7)) & ((w["active_days"] > 0) == (w["posts"] > 0))
+    ).all()
     assert (w["bursts"] <= w["work_hours_posts"]).all()
     share = w["work_hours_share"]
     assert (share.isna() == (w["posts"] == 0)).all()
     assert share.dropna().between(0, 1).all()
-    assert np.allclose(share.dropna() * w.loc[share.notna(), "posts"], w.loc[share.notna(), "work_hours_posts"])
+    assert np.allclose(
+        share.dropna() * w.loc[share.notna(), "posts"], w.loc[share.notna(), "work_hours_posts"]
+    )
     topic = w["on_topic_share"]
     assert topic.dropna().between(0, 1).all()
     # No topics declared (people 2 and 4) -> always NaN.
@@ -246,7 +293,11 @@ def test_weekly_invariants(records):
 @given(records=records_strategy, data=st.data())
 def test_results_do_not_depend_on_row_order(records, data):
     shuffled = data.draw(st.permutations(records))
-    snapshot_rows = [(1, "2026-03-02T10:00:00Z", 10), (1, "2026-03-20T10:00:00Z", 14), (3, "2026-03-04T00:00:00Z", 7)]
+    snapshot_rows = [
+        (1, "2026-03-02T10:00:00Z", 10),
+        (1, "2026-03-20T10:00:00Z", 14),
+        (3, "2026-03-04T00:00:00Z", 7),
+    ]
     a = run(records, TABLE, snapshot_rows)
     b = run(shuffled, TABLE, list(reversed(snapshot_rows)))
     pd.testing.assert_frame_equal(a.weekly, b.weekly)
@@ -263,4 +314,3 @@ def test_localize_keeps_every_post_of_known_people():
     # Sorted by time within the person.
     assert list(local["created_at"]) == [ts("2026-11-16T09:00:00Z"), ts("2026-11-16T10:00:00Z")]
     assert list(local["week"]) == [week("2026-11-16")] * 2
-

@@ -28,7 +28,7 @@ def work_flags(people_table: pd.DataFrame, moments: list[str], amb_id: int = 1) 
     return [bool(local.loc[ts(m), "work"]) for m in moments]
 
 
-# --- default hours: 09:00 inclusive, 18:00 exclusive, Monday to Friday -----------------------------------
+# --- default hours: 09:00 inclusive, 18:00 exclusive, Monday to Friday --------------------------------------
 
 
 def test_default_hours_edges_in_utc():
@@ -66,7 +66,7 @@ def test_default_schedule_is_mon_fri_nine_to_six():
     assert sched() == WorkSchedule()
 
 
-# --- DST: the local wall clock decides, not the UTC hour ---------------------------------------------------
+# --- DST: the local wall clock decides, not the UTC hour ----------------------------------------------------
 
 DST_CASES = [
     # Europe/Paris, spring forward on Sunday 2026-03-29: CET (UTC+1) before, CEST (UTC+2) after.
@@ -84,10 +84,20 @@ DST_CASES = [
     ("Europe/Paris", "2026-10-23T07:00:00Z", "2026-10-23 09:00", True),  # Fri 09:00 CEST
     ("Europe/Paris", "2026-10-23T16:00:00Z", "2026-10-23 18:00", False),  # Fri 18:00 CEST
     ("Europe/Paris", "2026-10-23T16:30:00Z", "2026-10-23 18:30", False),  # Fri 18:30 CEST
-    ("Europe/Paris", "2026-10-26T07:00:00Z", "2026-10-26 08:00", False),  # Mon 08:00 CET (UTC 07 was in on Fri)
+    (
+        "Europe/Paris",
+        "2026-10-26T07:00:00Z",
+        "2026-10-26 08:00",
+        False,
+    ),  # Mon 08:00 CET (UTC 07 was in on Fri)
     ("Europe/Paris", "2026-10-26T07:59:00Z", "2026-10-26 08:59", False),  # Mon 08:59 CET
     ("Europe/Paris", "2026-10-26T08:00:00Z", "2026-10-26 09:00", True),  # Mon 09:00 CET
-    ("Europe/Paris", "2026-10-26T16:30:00Z", "2026-10-26 17:30", True),  # Mon 17:30 CET (UTC 16:30 was out on Fri)
+    (
+        "Europe/Paris",
+        "2026-10-26T16:30:00Z",
+        "2026-10-26 17:30",
+        True,
+    ),  # Mon 17:30 CET (UTC 16:30 was out on Fri)
     # America/New_York, spring forward on Sunday 2026-03-08: EST (UTC-5) before, EDT (UTC-4) after.
     ("America/New_York", "2026-03-06T13:30:00Z", "2026-03-06 08:30", False),  # Fri 08:30 EST
     ("America/New_York", "2026-03-06T13:59:00Z", "2026-03-06 08:59", False),  # Fri 08:59 EST
@@ -156,7 +166,7 @@ def test_night_shift_over_the_dst_night():
             assert local.loc[ts(moment), "shift_date"] == pd.Timestamp(shift), moment
 
 
-# --- shifts crossing midnight ------------------------------------------------------------------------------
+# --- shifts crossing midnight -------------------------------------------------------------------------------
 
 NIGHT_CASES = [
     # UTC person, 22:00-06:00 Monday to Friday. (moment, inside, shift date when inside the window)
@@ -184,8 +194,14 @@ def test_shift_crossing_midnight_belongs_to_the_day_it_starts():
     figures = run([post(1, c[0]) for c in NIGHT_CASES], table)
     # Week of Mon 2026-11-16 holds the Fri/Sat/Sun posts (7 of them), 3 inside (Fri 22:00, Sat 02:00, 05:59).
     # Week of Mon 2026-11-23 holds the Mon/Tue posts (4 of them), 2 inside (Mon 23:00, Tue 01:00).
-    assert (row(figures, 1, "2026-11-16")["posts"], row(figures, 1, "2026-11-16")["work_hours_posts"]) == (7, 3)
-    assert (row(figures, 1, "2026-11-23")["posts"], row(figures, 1, "2026-11-23")["work_hours_posts"]) == (4, 2)
+    assert (row(figures, 1, "2026-11-16")["posts"], row(figures, 1, "2026-11-16")["work_hours_posts"]) == (
+        7,
+        3,
+    )
+    assert (row(figures, 1, "2026-11-23")["posts"], row(figures, 1, "2026-11-23")["work_hours_posts"]) == (
+        4,
+        2,
+    )
 
 
 def test_shift_ending_at_midnight():
@@ -195,7 +211,7 @@ def test_shift_ending_at_midnight():
     assert work_flags(table, moments) == [False, True, True, False]
 
 
-# --- public holidays of the person's country -----------------------------------------------------------------
+# --- public holidays of the person's country ----------------------------------------------------------------
 
 
 def test_holiday_is_off_hours_for_the_whole_day():
@@ -248,7 +264,7 @@ def test_new_year_holiday_in_iso_week_53():
     assert work_flags(table, moments) == [True, False]
 
 
-# --- same posts, different zones ---------------------------------------------------------------------------
+# --- same posts, different zones ----------------------------------------------------------------------------
 
 
 def test_same_posts_in_different_zones_give_different_figures():

@@ -10,6 +10,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import ijson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -199,7 +200,8 @@ def test_kind_precedence_and_retweet_counts(tmp_path):
     entries = [
         entry(1, quoted_status_id_str="99"),
         entry(2, in_reply_to_status_id_str="42", entities=status_link),
-        entry(3, text="RT @someone: hi", in_reply_to_status_id_str="", favorite_count="80", retweet_count="9"),
+        entry(3, text="RT @someone: hi", in_reply_to_status_id_str="",
+              favorite_count="80", retweet_count="9"),
         entry(4, in_reply_to_status_id_str=None, in_reply_to_status_id="43"),
         entry(5, text="rt @lowercase is not a retweet", favorite_count="6"),
     ]
@@ -372,7 +374,9 @@ def test_missing_prefix(tmp_path):
 def test_unknown_prefix_names_what_was_found(tmp_path):
     message = archive_error(write_part(tmp_path / "tweets.js", "window.YTD.like.part0 = [ ]"))
 
-    assert message.startswith("tweets.js: byte 0: starts with 'window.YTD.like.part0 =', which is not the posts")
+    assert message.startswith(
+        "tweets.js: byte 0: starts with 'window.YTD.like.part0 =', which is not the posts file"
+    )
 
 
 def test_empty_file(tmp_path):
@@ -390,7 +394,8 @@ def test_empty_file(tmp_path):
         ({"id_str": "99999999999999999999"}, "id_str '99999999999999999999' is out of range"),
         ({"created_at": None}, "has no created_at"),
         ({"created_at": "2024-05-13T09:00:00Z"}, "created_at '2024-05-13T09:00:00Z' is not like"),
-        ({"created_at": "Fri Feb 30 09:00:00 +0000 2024"}, "created_at 'Fri Feb 30 09:00:00 +0000 2024' is not a"),
+        ({"created_at": "Fri Feb 30 09:00:00 +0000 2024"},
+         "created_at 'Fri Feb 30 09:00:00 +0000 2024' is not a real date and time"),
         ({"created_at": "Mon Mai 13 09:00:00 +0000 2024"}, "is not like 'Wed Oct 10 20:19:24 +0000 2018'"),
         ({"created_at": 1715590800}, "created_at 1715590800 is not like"),
         ({"favorite_count": "1.2k"}, "favorite_count '1.2k' is not a whole number"),
@@ -435,16 +440,16 @@ def test_invalid_json_reports_excerpt(tmp_path):
 
     message = archive_error(path)
 
-    assert message.startswith(f"tweets.js: entry 1 (near byte {path.stat().st_size}): not valid JSON (parse error")
-    assert message.endswith(""" around '[ {"tweet": {"id_str": "1",, } } ]'""")
+    assert message.startswith(f"tweets.js: entry 1 (near byte {path.stat().st_size}): not valid JSON (")
+    if ijson.backend.startswith("yajl"):  # only yajl quotes the text around the error
+        assert message.endswith(""" around '[ {"tweet": {"id_str": "1",, } } ]'""")
 
 
 def test_invalid_utf8_is_an_archive_error(tmp_path):
-    path = write_part(tmp_path / "tweets.js", b'window.YTD.tweets.part0 = [ {"tweet": {"full_text": "caf\xe9"}} ]')
+    body = b'window.YTD.tweets.part0 = [ {"tweet": {"full_text": "caf\xe9"}} ]'
+    path = write_part(tmp_path / "tweets.js", body)
 
-    assert archive_error(path).startswith(
-        "tweets.js: entry 1 (near byte 62): not valid JSON (lexical error: invalid bytes in UTF8 string)"
-    )
+    assert archive_error(path).startswith("tweets.js: entry 1 (near byte 62): not valid JSON (")
 
 
 def test_text_after_the_list(tmp_path):
@@ -485,7 +490,8 @@ def test_huge_integer_is_refused_before_the_parser_sees_it(tmp_path, before):
     path = write_part(tmp_path / "tweets.js", prefix + "9" * 20_000 + "}} ]")
 
     assert archive_error(path) == (
-        f"tweets.js: entry 1 (near byte {len(prefix)}): a number with more than 4300 digits; this is not a post"
+        f"tweets.js: entry 1 (near byte {len(prefix)}): "
+        "a number with more than 4300 digits; this is not a post"
     )
 
 
@@ -498,7 +504,9 @@ def test_deep_nesting_is_refused_quickly(tmp_path):
 def test_oversized_entry_is_refused(tmp_path):
     path = write_part(tmp_path / "tweets.js", 'window.YTD.tweets.part0 = [ "' + "a" * 5_000_000 + '" ]')
 
-    assert archive_error(path) == "tweets.js: entry 1 (near byte 26): an entry longer than 4 MiB; this is not a post"
+    assert archive_error(path) == (
+        "tweets.js: entry 1 (near byte 26): an entry longer than 4 MiB; this is not a post"
+    )
 
 
 # A small member fails in the first read, a larger one once its end (and CRC) is reached.
@@ -521,7 +529,8 @@ def test_zip_without_tweets(tmp_path):
     path = build_zip(tmp_path / "archive.zip", {"data/like.js": "window.YTD.like.part0 = [ ]"})
 
     assert archive_error(path) == (
-        "archive.zip: no data/tweets.js (nor tweets-partN.js, tweet.js) inside; is this the zip of an X archive?"
+        "archive.zip: no data/tweets.js (nor tweets-partN.js, tweet.js) inside; "
+        "is this the zip of an X archive?"
     )
 
 
@@ -565,7 +574,8 @@ def test_manifest_with_bad_generation_date(tmp_path):
     manifest = 'window.__THAR_CONFIG = {"archiveInfo": {"generationDate": "last week"}}'
     path = build_zip(tmp_path / "a.zip", {"data/tweets.js": part([]), "data/manifest.js": manifest})
 
-    with pytest.raises(ArchiveError, match=r"a\.zip:data/manifest\.js: archiveInfo\.generationDate 'last week'"):
+    expected = r"a\.zip:data/manifest\.js: archiveInfo\.generationDate 'last week' is not an ISO 8601"
+    with pytest.raises(ArchiveError, match=expected):
         archive_read_time(path)
 
 
@@ -601,8 +611,9 @@ def archive_posts(draw) -> tuple[dict, PostRecord]:
         text = f"RT @{draw(screen_names)}: {text}"
     tweet: dict = {"created_at": archive_time(moment), draw(st.sampled_from(["full_text", "text"])): text}
     tweet.update({"id_str": str(x_id)} if draw(st.booleans()) else {"id": x_id})
-    as_text = draw(st.booleans())
-    tweet.update(favorite_count=str(likes) if as_text else likes, retweet_count=str(reposts) if as_text else reposts)
+    as_text = draw(st.booleans())  # the archive writes counts as strings; accept JSON numbers too
+    tweet["favorite_count"] = str(likes) if as_text else likes
+    tweet["retweet_count"] = str(reposts) if as_text else reposts
     if lang is not None:
         tweet["lang"] = lang
     reply_to = draw(x_ids) if kind is PostKind.REPLY else None
@@ -630,9 +641,10 @@ def archive_posts(draw) -> tuple[dict, PostRecord]:
     name=st.sampled_from(["tweets", "tweet"]),
 )
 def test_archive_round_trip(posts, indent, ascii_only, bom, name):
-    body = f"window.YTD.{name}.part0 = " + json.dumps([e for e, _ in posts], indent=indent, ensure_ascii=ascii_only)
+    entries = json.dumps([e for e, _ in posts], indent=indent, ensure_ascii=ascii_only)
+    body = (b"\xef\xbb\xbf" if bom else b"") + f"window.YTD.{name}.part0 = {entries}".encode()
     with tempfile.TemporaryDirectory() as folder:
-        path = write_part(Path(folder) / f"{name}.js", (b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8"))
+        path = write_part(Path(folder) / f"{name}.js", body)
 
         assert list(read_archive(path)) == [record for _, record in posts]
 
@@ -664,5 +676,6 @@ def test_mutated_fixture(data):
     original = (FIXTURES / "tweets.js").read_bytes()
     start = data.draw(st.integers(min_value=0, max_value=len(original)))
     end = data.draw(st.integers(min_value=start, max_value=min(len(original), start + 40)))
-    replacement = data.draw(st.binary(max_size=20) | st.sampled_from([b"", b'"', b"]", b"}", b"9" * 30, b"-1", b"null"]))
+    tokens = st.sampled_from([b"", b'"', b"]", b"}", b"9" * 30, b"-1", b"null"])
+    replacement = data.draw(st.binary(max_size=20) | tokens)
     parses_or_raises_archive_error(original[:start] + replacement + original[end:])

@@ -146,3 +146,12 @@ def test_workspaces_do_not_see_each_others_people(sessions):
         with pytest.raises(ambassadors.NotFound):
             ambassadors.get_by_handle(session=s, workspace_id=other.id, handle="alice")
         assert ambassadors.get_by_handle(session=s, workspace_id=amb.workspace_id, handle="ALICE").id == amb.id
+
+
+def test_nul_characters_are_dropped_not_fatal(sessions):
+    with transaction(sessions) as s:
+        amb = tracked(s)
+        bad = PostRecord(x_id=5, created_at=T0, kind=PostKind.ORIGINAL, text="a\x00b")
+        repo.upsert_posts(session=s, x_account_id=amb.x_account_id, records=[bad], source="csv")
+    with transaction(sessions) as s:
+        assert s.scalar(select(Post.text)) == "ab"
