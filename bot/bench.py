@@ -17,13 +17,57 @@ import pandas as pd
 from bot.metrics.engine import compute_figures
 from bot.metrics.program import program_week
 
-ZONES = ["Europe/Paris", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo",
-         "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo", "Europe/Berlin", "UTC"]
+ZONES = [
+    "Europe/Paris",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+    "Europe/Berlin",
+    "UTC",
+]
 COUNTRIES = ["FR", "GB", "US", "US", "JP", "IN", "AU", "BR", "DE", None]
-TOPIC_POOL = ["b2b", "#marketing", "cloud security", "données", "devops", "#ai", "saas", "fintech",
-              "open source", "#hiring", "design", "data"]
-WORDS = ["great", "thread", "on", "our", "new", "launch", "b2b", "#marketing", "cloud", "security", "données",
-         "devops", "team", "#ai", "customers", "saas", "learned", "today", "open", "source", "fintech", "café"]
+TOPIC_POOL = [
+    "b2b",
+    "#marketing",
+    "cloud security",
+    "données",
+    "devops",
+    "#ai",
+    "saas",
+    "fintech",
+    "open source",
+    "#hiring",
+    "design",
+    "data",
+]
+WORDS = [
+    "great",
+    "thread",
+    "on",
+    "our",
+    "new",
+    "launch",
+    "b2b",
+    "#marketing",
+    "cloud",
+    "security",
+    "données",
+    "devops",
+    "team",
+    "#ai",
+    "customers",
+    "saas",
+    "learned",
+    "today",
+    "open",
+    "source",
+    "fintech",
+    "café",
+]
 KINDS = np.array(["original", "reply", "retweet", "quote"], dtype=object)
 START = pd.Timestamp("2026-08-31", tz="UTC")  # a Monday
 
@@ -81,7 +125,11 @@ def synthetic_snapshots(people: pd.DataFrame, weeks: int, rng: np.random.Generat
     week = np.tile(np.arange(weeks + 1), len(people))
     followers = 500 + np.cumsum(rng.integers(-20, 30, len(ids)))
     return pd.DataFrame(
-        {"ambassador_id": ids, "taken_at": START + pd.to_timedelta(week * 7, unit="D"), "followers": followers}
+        {
+            "ambassador_id": ids,
+            "taken_at": START + pd.to_timedelta(week * 7, unit="D"),
+            "followers": followers,
+        }
     )
 
 
@@ -101,14 +149,29 @@ def run_bench(ambassadors: int, weeks: int, seed: int = 7) -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = t3 - t1
     rows = [
-        ("ambassadors", f"{ambassadors:,}"), ("weeks", f"{weeks}"), ("posts", f"{len(posts):,}"),
-        ("person-weeks", f"{len(figures.weekly):,}"), ("program weeks", f"{len(programs)}"),
-        ("generate (s)", f"{t1 - t0:.2f}"), ("figures + baselines (s)", f"{t2 - t1:.2f}"),
-        ("program aggregates (s)", f"{t3 - t2:.2f}"), ("metrics pass (s)", f"{seconds:.2f}"),
-        ("posts per second", f"{len(posts) / seconds:,.0f}"), ("peak RSS (MiB)", f"{peak:.0f}"),
+        ("ambassadors", f"{ambassadors:,}"),
+        ("weeks", f"{weeks}"),
+        ("posts", f"{len(posts):,}"),
+        ("person-weeks", f"{len(figures.weekly):,}"),
+        ("program weeks", f"{len(programs)}"),
+        ("generate (s)", f"{t1 - t0:.2f}"),
+        ("figures + baselines (s)", f"{t2 - t1:.2f}"),
+        ("program aggregates (s)", f"{t3 - t2:.2f}"),
+        ("metrics pass (s)", f"{seconds:.2f}"),
+        ("posts per second", f"{len(posts) / seconds:,.0f}"),
+        ("peak RSS (MiB)", f"{peak:.0f}"),
     ]
     for label, value in rows:
         print(f"{label:<26}{value:>14}")
-    print(json.dumps({"posts": len(posts), "seconds": round(seconds, 3), "peak_rss_mib": round(peak, 1),
-                      "ambassadors": ambassadors, "weeks": weeks}))
+    print(
+        json.dumps(
+            {
+                "posts": len(posts),
+                "seconds": round(seconds, 3),
+                "peak_rss_mib": round(peak, 1),
+                "ambassadors": ambassadors,
+                "weeks": weeks,
+            }
+        )
+    )
     return 0

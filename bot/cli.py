@@ -89,8 +89,12 @@ def cmd_track(settings: Settings, args: argparse.Namespace) -> int:
         workspace = ambassadors.local_workspace(session=session)
         handle = ambassadors.normalize_handle(args.handle)
         amb = ambassadors.track(
-            session=session, workspace_id=workspace.id, handle=handle, schedule=schedule,
-            consent_text=ambassadors.OPERATOR_CONSENT.format(handle=handle), consent_source="operator",
+            session=session,
+            workspace_id=workspace.id,
+            handle=handle,
+            schedule=schedule,
+            consent_text=ambassadors.OPERATOR_CONSENT.format(handle=handle),
+            consent_source="operator",
         )
         print(
             f"Tracking @{amb.x_account.handle}: {schedule.hours_text} {schedule.days_text} {schedule.tz}"
@@ -114,7 +118,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(open_runtime(settings).sessions) as session:
         workspace = ambassadors.local_workspace(session=session)
         result = import_archive(
-            session=session, workspace_id=workspace.id, handle=args.handle, path=args.path,
+            session=session,
+            workspace_id=workspace.id,
+            handle=args.handle,
+            path=args.path,
             progress=sys.stderr.isatty(),
         )
     print(
@@ -129,7 +136,10 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(open_runtime(settings).sessions) as session:
         workspace = ambassadors.local_workspace(session=session)
         report = week_stats(
-            session=session, workspace_id=workspace.id, handle=args.handle, week_text=args.week,
+            session=session,
+            workspace_id=workspace.id,
+            handle=args.handle,
+            week_text=args.week,
             overrides=schedule_overrides(args),
         )
     if args.format == "json":

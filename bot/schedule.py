@@ -17,7 +17,7 @@ _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 @dataclass(frozen=True, slots=True)
 class WorkSchedule:
-    """Work hours in local time: start inclusive, end exclusive; end <= start means the shift crosses midnight."""
+    """Work hours in local time, start inclusive and end exclusive; end <= start crosses midnight."""
 
     tz: str = "UTC"
     start_minute: int = 9 * 60

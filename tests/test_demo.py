@@ -14,8 +14,12 @@ REPO = Path(__file__).resolve().parents[1]
 def test_demo_runs_without_credentials(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "DATABASE_URL"))}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--out", str(tmp_path)], cwd=REPO, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", "demo", "--out", str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "WEEKLY DIGEST" in result.stdout and str(tmp_path) in result.stdout

@@ -32,20 +32,35 @@ DEMO_DB = REPO_ROOT / "var" / "demo.db"
 def load_sample(sessions, sample: SampleProgram) -> int:
     """Track every sample ambassador and store their posts and snapshots; returns the workspace id."""
     with transaction(sessions) as session:
-        workspace = ambassadors.ensure_workspace(session=session, platform="demo", external_id="T0DEMO",
-                                                 name="Demo Co")
+        workspace = ambassadors.ensure_workspace(
+            session=session, platform="demo", external_id="T0DEMO", name="Demo Co"
+        )
         accounts = {}
         for person in sample.ambassadors:
             amb = ambassadors.track(
-                session=session, workspace_id=workspace.id, handle=person.handle, schedule=person.schedule,
-                consent_text=f"Sample data: @{person.handle} is fictional.", consent_source="demo",
+                session=session,
+                workspace_id=workspace.id,
+                handle=person.handle,
+                schedule=person.schedule,
+                consent_text=f"Sample data: @{person.handle} is fictional.",
+                consent_source="demo",
             )
             accounts[person.handle] = amb.x_account_id
-            repo.upsert_posts(session=session, x_account_id=amb.x_account_id,
-                              records=sample.posts.get(person.handle, []), source="demo")
+            repo.upsert_posts(
+                session=session,
+                x_account_id=amb.x_account_id,
+                records=sample.posts.get(person.handle, []),
+                source="demo",
+            )
         for snap in sample.snapshots:
-            repo.add_snapshot(session=session, x_account_id=accounts[snap.handle], taken_at=snap.taken_at,
-                              followers=snap.followers, following=snap.following, posts_count=snap.posts_count)
+            repo.add_snapshot(
+                session=session,
+                x_account_id=accounts[snap.handle],
+                taken_at=snap.taken_at,
+                followers=snap.followers,
+                following=snap.following,
+                posts_count=snap.posts_count,
+            )
         return workspace.id
 
 
@@ -53,8 +68,13 @@ def digest_charts(data: DigestData, out: Path) -> tuple[Image, ...]:
     """The trend and heatmap PNGs (only when the figures are not withheld)."""
     if data.heatmap is None:
         return ()
-    trend = weekly_trend_png(data.trend_weeks, [p or 0 for p in data.trend_posts], data.trend_engagement,
-                             out / "digest-trend.png", "Program posts and engagement per post")
+    trend = weekly_trend_png(
+        data.trend_weeks,
+        [p or 0 for p in data.trend_posts],
+        data.trend_engagement,
+        out / "digest-trend.png",
+        "Program posts and engagement per post",
+    )
     heat = heatmap_png(data.heatmap, out / "digest-heatmap.png", f"When the program posted, {data.week}")
     return (
         Image(str(trend), "Weekly posts (bars) and median engagement per post (line)", "Weekly trend"),

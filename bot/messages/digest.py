@@ -24,14 +24,22 @@ def digest_message(data: DigestData, charts: tuple[Image, ...] = ()) -> Message:
             f"Fewer than {data.current.min_group_size} ambassadors were active this week, so program "
             "figures are withheld to protect individuals. See you next week!"
         )
-        return Message(kind="digest", title=title, fallback=f"{title}: figures withheld this week",
-                       sections=(Section(text=text),), footer=FOOTNOTE, meta={"week": data.week})
+        return Message(
+            kind="digest",
+            title=title,
+            fallback=f"{title}: figures withheld this week",
+            sections=(Section(text=text),),
+            footer=FOOTNOTE,
+            meta={"week": data.week},
+        )
     now, before = data.current.figures, (data.previous.figures if not data.previous.withheld else {})
     facts = (
         Fact("Posts", _with_change(now["posts"], before.get("posts"))),
         Fact("Active ambassadors", _with_change(now["active_ambassadors"], before.get("active_ambassadors"))),
-        Fact("Engagement per post (median)",
-             _with_change(now["engagement_per_post_median"], before.get("engagement_per_post_median"))),
+        Fact(
+            "Engagement per post (median)",
+            _with_change(now["engagement_per_post_median"], before.get("engagement_per_post_median")),
+        ),
         Fact("Follower net change", _signed(now["follower_net_change"])),
         Fact("On-topic share", _percent(now["on_topic_share"])),
         Fact("Work-hours share (program)", _percent(now["work_hours_share"])),
@@ -44,15 +52,24 @@ def digest_message(data: DigestData, charts: tuple[Image, ...] = ()) -> Message:
         sections.append(Section(heading="Posts that resonated", links=links))
     sections.append(Section(text=_quality_note(now)))
     fallback = f"{title}: {now['posts']} posts by {now['active_ambassadors']} ambassadors"
-    return Message(kind="digest", title=title, fallback=fallback, sections=tuple(sections), images=charts,
-                   footer=FOOTNOTE, meta={"week": data.week})
+    return Message(
+        kind="digest",
+        title=title,
+        fallback=fallback,
+        sections=tuple(sections),
+        images=charts,
+        footer=FOOTNOTE,
+        meta={"week": data.week},
+    )
 
 
 def _quality_note(figures: dict) -> str:
     """A closing line that celebrates quality, not volume."""
     share = figures.get("on_topic_share")
     if share is not None and share >= 0.5:
-        return "Most posts stayed on people's own topics this week: a clear editorial line builds an audience."
+        return (
+            "Most posts stayed on people's own topics this week: a clear editorial line builds an audience."
+        )
     return "Quality beats quantity: one thoughtful post on your own topic outweighs ten quick reposts."
 
 

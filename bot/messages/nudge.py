@@ -42,10 +42,14 @@ def _variant(plan: NudgePlan, options: tuple[str, ...], salt: str) -> str:
 def suggestion(plan: NudgePlan) -> str:
     """Schedule for their own best off-hours slots, or generic calm times when history is thin."""
     if not plan.best_slots:
-        return ("Idea: queue the next ones with a scheduler for your lunch break or after your work hours, "
-                "and keep one post for your own topic.")
-    slots = " and ".join(f"{DAY_NAMES[w].capitalize()} {h:02d}:00 (median {m:g} engagement{'s' * (m != 1)})"
-                         for w, h, m in plan.best_slots)
+        return (
+            "Idea: queue the next ones with a scheduler for your lunch break or after your work hours, "
+            "and keep one post for your own topic."
+        )
+    slots = " and ".join(
+        f"{DAY_NAMES[w].capitalize()} {h:02d}:00 (median {m:g} engagement{'s' * (m != 1)})"
+        for w, h, m in plan.best_slots
+    )
     return f"Idea: your posts did best outside work hours at {slots}. Queue the next ones for those slots?"
 
 
@@ -56,8 +60,10 @@ def nudge_message(plan: NudgePlan) -> Message:
     )
     opener = _variant(plan, OPENERS, "open").format(handle=plan.handle)
     closer = _variant(plan, CLOSERS, "close")
-    actions = tuple(Action(a.action_id, a.label, value=f"{plan.ambassador_id}:{plan.window_key}", style=a.style)
-                    for a in ACTIONS)
+    actions = tuple(
+        Action(a.action_id, a.label, value=f"{plan.ambassador_id}:{plan.window_key}", style=a.style)
+        for a in ACTIONS
+    )
     return Message(
         kind="nudge",
         title=opener,

@@ -63,9 +63,7 @@ def format_value(key: str, value: Any) -> str:
 
 def render_stats_table(report: dict[str, Any]) -> str:
     """`stats` as a two-column table: this week beside the person's own 4-week baseline."""
-    head = (
-        f"@{report['handle']}  week {report['week']}  ({report['tz']}, {report['hours']} {report['days']})"
-    )
+    head = f"@{report['handle']}  week {report['week']}  ({report['tz']}, {report['hours']} {report['days']})"
     lines = [head, "", f"{'':32}{'this week':>12}{'baseline':>12}"]
     for key, label in STATS_ROWS:
         now, base = report.get(key), report["baseline"].get(key)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-
 MICROS_PER_MINUTE = 60_000_000
 
 
@@ -71,9 +70,9 @@ def burst_starts(local: pd.DataFrame, rule: BurstRule) -> pd.DataFrame:
         qualifies[:] = True
     elif len(work) >= k:
         span = micros[k - 1 :] - micros[: -(k - 1)]
-        qualifies[: len(work) - k + 1] = (span <= rule.window_minutes * MICROS_PER_MINUTE) & _same_shift(work, k - 1)[
-            : len(work) - k + 1
-        ]
+        qualifies[: len(work) - k + 1] = (span <= rule.window_minutes * MICROS_PER_MINUTE) & _same_shift(
+            work, k - 1
+        )[: len(work) - k + 1]
     overlapped = (
         pd.Series(qualifies).shift(1, fill_value=False).rolling(max(k - 1, 1), min_periods=1).max()
     ).to_numpy(dtype=bool)

@@ -21,7 +21,17 @@ from bot.metrics.topics import on_topic_flags
 from bot.metrics.workhours import work_hours_mask
 from bot.schedule import WorkSchedule
 
-POST_COLUMNS = ["ambassador_id", "created_at", "kind", "text", "likes", "reposts", "replies", "quotes", "x_id"]
+POST_COLUMNS = [
+    "ambassador_id",
+    "created_at",
+    "kind",
+    "text",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+    "x_id",
+]
 PEOPLE_COLUMNS = ["handle", "tz", "start_minute", "end_minute", "days_mask", "country", "topics"]
 DAY = pd.Timedelta(days=1)
 KIND_DTYPE = pd.CategoricalDtype(["original", "reply", "retweet", "quote"])

@@ -9,7 +9,7 @@ Rules (defaults; each changeable):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ DAY = pd.Timedelta(days=1)
 class NudgeRules:
     """Thresholds of the three triggers and the delivery caps."""
 
-    burst: BurstRule = BurstRule()
+    burst: BurstRule = field(default_factory=BurstRule)
     day_volume: int = 10
     baseline_ratio: float = 2.0
     baseline_min_posts: int = 5

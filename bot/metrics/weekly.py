@@ -28,6 +28,7 @@ RATE_FIGURES = [
     "on_topic_share",
 ]
 FIGURES = [*COUNT_FIGURES, *RATE_FIGURES, "on_topic_posts", "topic_posts"]
+COUNTED = [*COUNT_FIGURES, "on_topic_posts", "topic_posts"]
 BASELINE_FIGURES = [*COUNT_FIGURES, *RATE_FIGURES, "follower_net_change"]
 
 
@@ -49,8 +50,9 @@ def weekly_figures(
     flags["on_topic_posts"] = flags["topic_posts"] & (local["on_topic"].to_numpy() == 1.0)
 
     grouped = flags.groupby(keys, sort=True)
-    sums = grouped[[*KIND_COLUMNS, "work_hours_posts", "engagement_posts", "engagement", "topic_posts",
-                    "on_topic_posts"]].sum()
+    sums = grouped[
+        [*KIND_COLUMNS, "work_hours_posts", "engagement_posts", "engagement", "topic_posts", "on_topic_posts"]
+    ].sum()
     sums["posts"] = grouped.size()
     sums["engagement_per_post_median"] = grouped["own_engagement"].median()
     days = local.drop_duplicates(["ambassador_id", "local_date"])
@@ -60,9 +62,7 @@ def weekly_figures(
 
     grid = week_grid(sums.index, since, weeks)
     table = sums.reindex(grid)
-    table[COUNT_FIGURES + ["on_topic_posts", "topic_posts"]] = (
-        table[COUNT_FIGURES + ["on_topic_posts", "topic_posts"]].fillna(0).astype("int64")
-    )
+    table[COUNTED] = table[COUNTED].fillna(0).astype("int64")
     table["work_hours_share"] = _ratio(table["work_hours_posts"], table["posts"])
     table["on_topic_share"] = _ratio(table["on_topic_posts"], table["topic_posts"])
     return table[FIGURES]
@@ -76,18 +76,21 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 def week_grid(seen: pd.MultiIndex, since: pd.Series, weeks: pd.DatetimeIndex | None) -> pd.MultiIndex:
     """Every week of each person from the start of their history to the last week of interest.
 
-    A person's history starts at their first week with a post, or at `since` (the local week of
-    their first stored post or opt-in, when known) if earlier: a silent week after that counts as
-    zero posts, while weeks before it are not theirs to count. `weeks` (optional) bounds the grid
-    below by its first week and extends it to its last, so everyone in `since` has a row for it.
+    A person's history starts at their first week with a post, or earlier at `since` (the local week
+    of their first stored post or opt-in, when known): a silent week after that counts as zero posts,
+    while weeks before it are not theirs to count. `weeks` (optional) makes sure everyone has rows for
+    those weeks: it extends the grid to its last week and, for people whose `since` is unknown or
+    earlier, back to its first week (never further back than a week with a post).
     """
     week_values = seen.get_level_values(1)
     first_seen = pd.Series(week_values, index=seen.get_level_values(0)).groupby(level=0).min()
-    start = pd.concat([first_seen, since.dropna()]).groupby(level=0).min()
     last = week_values.max() if len(week_values) else None
     if weeks is not None and len(weeks):
+        floor = since.clip(lower=weeks.min()).fillna(weeks.min())
+        start = pd.concat([first_seen, floor]).groupby(level=0).min()
         last = weeks.max() if last is None else max(weeks.max(), last)
-        start = start.reindex(since.index).fillna(weeks.max()).clip(lower=weeks.min())
+    else:
+        start = pd.concat([first_seen, since.dropna()]).groupby(level=0).min()
     if last is None or start.empty:
         return pd.MultiIndex.from_arrays(
             [pd.Index([], dtype="int64"), pd.DatetimeIndex([], dtype="datetime64[us]")],

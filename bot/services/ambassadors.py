@@ -43,7 +43,9 @@ def ensure_workspace(
     """The workspace of a chat team, created on first sight."""
     workspace = repo.get_workspace(session=session, platform=platform, external_id=external_id)
     if workspace is None:
-        workspace = Workspace(platform=platform, external_id=external_id, name=name, settings={}, created_at=now())
+        workspace = Workspace(
+            platform=platform, external_id=external_id, name=name, settings={}, created_at=now()
+        )
         session.add(workspace)
         session.flush()
     return workspace
@@ -94,8 +96,14 @@ def track(
     ambassador = session.scalars(stmt).one_or_none()
     if ambassador is None:
         ambassador = Ambassador(
-            workspace_id=workspace_id, x_account_id=account.id, created_at=now(), consent_at=now(),
-            consent_text=consent_text, consent_source=consent_source, topics=[], nudge_overrides={},
+            workspace_id=workspace_id,
+            x_account_id=account.id,
+            created_at=now(),
+            consent_at=now(),
+            consent_text=consent_text,
+            consent_source=consent_source,
+            topics=[],
+            nudge_overrides={},
         )
         session.add(ambassador)
     ambassador.chat_user_id = chat_user_id or ambassador.chat_user_id
@@ -127,7 +135,7 @@ def schedule_of(ambassador: Ambassador) -> WorkSchedule:
 
 
 def untrack(*, session: Session, workspace_id: int, handle: str) -> str:
-    """Remove a person and everything stored about them; their account's posts go when nobody else tracks it."""
+    """Remove a person and all that is stored about them (their posts too, unless tracked elsewhere)."""
     ambassador = get_by_handle(session=session, workspace_id=workspace_id, handle=handle)
     account_id, name = ambassador.x_account_id, ambassador.x_account.handle
     session.delete(ambassador)

@@ -65,7 +65,9 @@ def build_digest(program: Program, min_group_size: int) -> DigestData:
         highlights=() if current.withheld else _highlights(program),
         trend_weeks=tuple(week_label(t.week) for t in trend),
         trend_posts=tuple(None if t.withheld else t.figures["posts"] for t in trend),
-        trend_engagement=tuple(None if t.withheld else t.figures["engagement_per_post_median"] for t in trend),
+        trend_engagement=tuple(
+            None if t.withheld else t.figures["engagement_per_post_median"] for t in trend
+        ),
         heatmap=heatmap,
     )
 

@@ -58,7 +58,9 @@ def plan_nudges(program: Program, rules: NudgeRules | None = None) -> list[Nudge
     ]
 
 
-def best_offhours_slots(local: pd.DataFrame, before: pd.Timestamp) -> dict[int, tuple[tuple[int, int, float], ...]]:
+def best_offhours_slots(
+    local: pd.DataFrame, before: pd.Timestamp
+) -> dict[int, tuple[tuple[int, int, float], ...]]:
     """Each person's best off-hours (weekday, hour, median engagement) slots from weeks before `before`."""
     history = local[(local["week"] < before) & ~local["work"] & local["own"]]
     by_slot = history.groupby(["ambassador_id", "weekday", "hour"])["engagement"].agg(["median", "size"])
@@ -68,6 +70,7 @@ def best_offhours_slots(local: pd.DataFrame, before: pd.Timestamp) -> dict[int, 
     slots: dict[int, tuple[tuple[int, int, float], ...]] = {}
     for pid, group in top.groupby("ambassador_id"):
         slots[int(pid)] = tuple(
-            (int(w), int(h), float(m)) for w, h, m in zip(group["weekday"], group["hour"], group["median"], strict=True)
+            (int(w), int(h), float(m))
+            for w, h, m in zip(group["weekday"], group["hour"], group["median"], strict=True)
         )
     return slots

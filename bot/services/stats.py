@@ -29,7 +29,12 @@ def utc_window(week: pd.Timestamp, weeks_before: int) -> tuple[datetime, datetim
 
 
 def week_stats(
-    *, session: Session, workspace_id: int, handle: str, week_text: str, overrides: dict[str, Any] | None = None
+    *,
+    session: Session,
+    workspace_id: int,
+    handle: str,
+    week_text: str,
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The `stats` object for one person and week; `overrides` replace schedule fields for this run only."""
     week = parse_week(week_text)
@@ -55,4 +60,3 @@ def week_stats(
         "topics": list(schedule.topics),
         **report,
     }
-

@@ -51,8 +51,12 @@ _CREATED_AT = re.compile(
     r"(?P<sign>[+-])(?P<oh>\d{2})(?P<om>\d{2}) (?P<year>\d{4})",
     re.ASCII,
 )
-_MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1
+    )
+}
 _CREATED_AT_EXAMPLE = "Wed Oct 10 20:19:24 +0000 2018"
 _STATUS_URL = re.compile(
     r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?:i/web|\w{1,15})/status(?:es)?/\d+/?(?:[?#].*)?",
@@ -98,15 +102,16 @@ class _PartStream:
         """Return the next chunk, raising _StreamError for unreadable or hostile data."""
         if self._head:
             data = self._head if size < 0 else self._head[:size]
-            self._head = self._head[len(data):]
+            self._head = self._head[len(data) :]
         else:
             data = self._read_raw(size)
         self._check_digits(data)
         self.offset += len(data)
         self._bar.update(len(data))
         if self.offset - self.entry_start > _MAX_ENTRY_BYTES:
-            raise _StreamError(f"an entry longer than {_MAX_ENTRY_BYTES // 2**20} MiB; this is not a post",
-                               self.entry_start)
+            raise _StreamError(
+                f"an entry longer than {_MAX_ENTRY_BYTES // 2**20} MiB; this is not a post", self.entry_start
+            )
         return data
 
     def position(self, offset: int | None = None) -> str:
@@ -235,8 +240,9 @@ def _dir_files(path: Path) -> list[Path]:
     data = _data_dir(path)
     files = [file for file in data.iterdir() if _TWEET_FILE.fullmatch(file.name) and file.is_file()]
     if not files:
-        raise ArchiveError(f"{path}: no data/tweets.js (nor tweets-partN.js, tweet.js); "
-                           "is this an X archive folder?")
+        raise ArchiveError(
+            f"{path}: no data/tweets.js (nor tweets-partN.js, tweet.js); is this an X archive folder?"
+        )
     return sorted(files, key=lambda file: _part_key(file.name))
 
 
@@ -288,12 +294,15 @@ def _zip_members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
     """The tweet part files inside the zip, in part order; they must all sit in one folder."""
     found = [info for info in archive.infolist() if not info.is_dir() and _is_tweet_member(info.filename)]
     if not found:
-        raise ArchiveError(f"{name}: no data/tweets.js (nor tweets-partN.js, tweet.js) inside; "
-                           "is this the zip of an X archive?")
+        raise ArchiveError(
+            f"{name}: no data/tweets.js (nor tweets-partN.js, tweet.js) inside; "
+            "is this the zip of an X archive?"
+        )
     folders = sorted({str(PurePosixPath(info.filename).parent) for info in found})
     if len(folders) > 1:
-        raise ArchiveError(f"{name}: tweet files in several folders ({', '.join(folders)}); "
-                           "zip one archive at a time")
+        raise ArchiveError(
+            f"{name}: tweet files in several folders ({', '.join(folders)}); zip one archive at a time"
+        )
     return sorted(found, key=lambda info: _part_key(PurePosixPath(info.filename).name))
 
 
@@ -338,7 +347,7 @@ def _manifest_time(data: bytes, label: str) -> datetime | None:
     if match is None:
         raise ArchiveError(f"{label}: byte 0: does not start with 'window.__THAR_CONFIG = '")
     try:
-        config = json.loads(data[match.end():])
+        config = json.loads(data[match.end() :])
     except (ValueError, RecursionError) as exc:
         raise ArchiveError(f"{label}: not valid JSON after the prefix ({exc})") from None
     info = config.get("archiveInfo") if isinstance(config, dict) else None
@@ -382,10 +391,12 @@ def _open_stream(raw: BinaryIO, label: str, bar: tqdm) -> _PartStream:
         raise ArchiveError(f"{label}: byte {start}: {found}; expected tweets.js from an X archive")
     if match["name"] not in _TWEET_NAMES:
         prefix = f"window.YTD.{match['name'].decode()}.part{match['part'].decode()}"
-        raise ArchiveError(f"{label}: byte {start}: starts with '{prefix} =', which is not the posts file; "
-                           "expected 'window.YTD.tweets.part0 =' as in data/tweets.js")
+        raise ArchiveError(
+            f"{label}: byte {start}: starts with '{prefix} =', which is not the posts file; "
+            "expected 'window.YTD.tweets.part0 =' as in data/tweets.js"
+        )
     bar.update(match.end())
-    return _PartStream(raw, head[match.end():], match.end(), bar)
+    return _PartStream(raw, head[match.end() :], match.end(), bar)
 
 
 def _entries(stream: _PartStream, label: str) -> Iterator[object]:
@@ -529,8 +540,15 @@ def _created_at(value: object) -> datetime:
     offset = timedelta(hours=int(match["oh"]), minutes=int(match["om"]))
     try:
         zone = timezone(-offset if match["sign"] == "-" else offset)
-        local = datetime(int(match["year"]), month, int(match["day"]), int(match["hour"]),
-                         int(match["minute"]), int(match["second"]), tzinfo=zone)
+        local = datetime(
+            int(match["year"]),
+            month,
+            int(match["day"]),
+            int(match["hour"]),
+            int(match["minute"]),
+            int(match["second"]),
+            tzinfo=zone,
+        )
         return local.astimezone(UTC)
     except (ValueError, OverflowError):
         raise BadValue(f"created_at {show(value)} is not a real date and time") from None
@@ -562,7 +580,8 @@ def _quotes_a_post(tweet: dict[str, object]) -> bool:
     if not isinstance(urls, list):
         return False
     return any(
-        isinstance(url, dict) and isinstance(url.get("expanded_url"), str)
+        isinstance(url, dict)
+        and isinstance(url.get("expanded_url"), str)
         and _STATUS_URL.fullmatch(url["expanded_url"]) is not None
         for url in urls
     )

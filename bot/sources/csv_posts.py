@@ -119,8 +119,13 @@ def derive_kind(text: str, in_reply_to_id: int | None, *, quotes_a_post: bool = 
 def progress_bar(enabled: bool, total: int | None, label: str) -> tqdm:
     """A byte-counting progress bar on stderr, or a silent one when not enabled."""
     return tqdm(
-        total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
-        file=sys.stderr, disable=not enabled,
+        total=total,
+        desc=label,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=not enabled,
     )
 
 

@@ -85,8 +85,15 @@ def post_rows(
     """(ambassador_id, created_at, kind, text, likes, reposts, replies, quotes, x_id) in [start, end)."""
     stmt: Select[Any] = (
         select(
-            Ambassador.id, Post.created_at, Post.kind, Post.text, Post.likes, Post.reposts, Post.replies,
-            Post.quotes, Post.x_id,
+            Ambassador.id,
+            Post.created_at,
+            Post.kind,
+            Post.text,
+            Post.likes,
+            Post.reposts,
+            Post.replies,
+            Post.quotes,
+            Post.x_id,
         )
         .join(Post, Post.x_account_id == Ambassador.x_account_id)
         .where(Ambassador.id.in_(list(ambassador_ids)), Post.created_at >= start, Post.created_at < end)
@@ -130,12 +137,21 @@ def snapshot_rows(
 
 
 def add_snapshot(
-    *, session: Session, x_account_id: int, taken_at: datetime, followers: int, following: int, posts_count: int
+    *,
+    session: Session,
+    x_account_id: int,
+    taken_at: datetime,
+    followers: int,
+    following: int,
+    posts_count: int,
 ) -> None:
     """Record follower counts at a moment (ignored if one exists for that moment)."""
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(FollowerSnapshot).values(
-        x_account_id=x_account_id, taken_at=taken_at, followers=followers, following=following,
+        x_account_id=x_account_id,
+        taken_at=taken_at,
+        followers=followers,
+        following=following,
         posts_count=posts_count,
     )
     session.execute(stmt.on_conflict_do_nothing(index_elements=["x_account_id", "taken_at"]))

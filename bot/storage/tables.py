@@ -98,7 +98,9 @@ class XAccount(Base):
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
 
     posts: Mapped[list[Post]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
-    snapshots: Mapped[list[FollowerSnapshot]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    snapshots: Mapped[list[FollowerSnapshot]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Ambassador(Base):
@@ -159,7 +161,9 @@ class FollowerSnapshot(Base):
     """Follower, following and post counts of an account at one moment."""
 
     __tablename__ = "follower_snapshots"
-    __table_args__ = (UniqueConstraint("x_account_id", "taken_at", name="uq_follower_snapshots_account_time"),)
+    __table_args__ = (
+        UniqueConstraint("x_account_id", "taken_at", name="uq_follower_snapshots_account_time"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     x_account_id: Mapped[int] = mapped_column(ForeignKey("x_accounts.id", ondelete="CASCADE"))

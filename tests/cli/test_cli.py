@@ -44,8 +44,19 @@ def env(tmp_path) -> dict[str, str]:
 def test_track_import_stats_untrack(env, tmp_path):
     archive = tmp_path / "tweets.js"
     archive.write_text(TWEETS_JS, encoding="utf-8")
-    tracked = run(env, "track", "@Alice_B", "--tz", "UTC", "--hours", "09:00-18:00", "--days", "mon-fri",
-                  "--topics", "b2b")
+    tracked = run(
+        env,
+        "track",
+        "@Alice_B",
+        "--tz",
+        "UTC",
+        "--hours",
+        "09:00-18:00",
+        "--days",
+        "mon-fri",
+        "--topics",
+        "b2b",
+    )
     assert tracked.returncode == 0, tracked.stderr
     assert "Tracking @Alice_B: 09:00-18:00 mon,tue,wed,thu,fri UTC" in tracked.stdout
 
@@ -60,18 +71,43 @@ def test_track_import_stats_untrack(env, tmp_path):
     # 08:59 out, 09:00 in, 09:10 (retweet) in, 17:30 in, 18:00 out -> 3 of 5 in work hours.
     # Own posts engage 4+1, 2, 6, 10+2 -> total 25, median of (2, 5, 6, 12) = 5.5; b2b in 2 of 4.
     expected = {
-        "handle": "Alice_B", "week": "2026-W46", "tz": "UTC", "posts": 5, "originals": 3, "replies": 1,
-        "retweets": 1, "quotes": 0, "active_days": 2, "work_hours_posts": 3, "work_hours_share": 0.6,
-        "median_gap_minutes_work_hours": 10.0, "bursts": 0, "engagement": 25, "engagement_posts": 4,
-        "engagement_per_post_median": 5.5, "on_topic_share": 0.5,
+        "handle": "Alice_B",
+        "week": "2026-W46",
+        "tz": "UTC",
+        "posts": 5,
+        "originals": 3,
+        "replies": 1,
+        "retweets": 1,
+        "quotes": 0,
+        "active_days": 2,
+        "work_hours_posts": 3,
+        "work_hours_share": 0.6,
+        "median_gap_minutes_work_hours": 10.0,
+        "bursts": 0,
+        "engagement": 25,
+        "engagement_posts": 4,
+        "engagement_per_post_median": 5.5,
+        "on_topic_share": 0.5,
     }
     assert {k: report[k] for k in expected} == expected
     assert report["baseline"]["posts"] == 1 and report["baseline_weeks"] == 1
     assert sum(map(sum, report["hour_weekday"])) == 5 and report["hour_weekday"][0][9] == 2
 
-    shifted = json.loads(run(env, "stats", "--handle", "alice_b", "--week", "2026-W46", "--format", "json",
-                             "--tz", "Europe/Paris").stdout)
-    # In Paris (UTC+1) 08:59Z is 09:59 (in), 09:00Z 10:00, 09:10Z 10:10, 17:30Z 18:30 (out), 18:00Z 19:00 (out)
+    shifted = json.loads(
+        run(
+            env,
+            "stats",
+            "--handle",
+            "alice_b",
+            "--week",
+            "2026-W46",
+            "--format",
+            "json",
+            "--tz",
+            "Europe/Paris",
+        ).stdout
+    )
+    # In Paris (UTC+1): 08:59Z is 09:59 (in), 09:00Z 10:00, 09:10Z 10:10, 17:30Z 18:30 (out), 18:00Z out
     assert shifted["work_hours_posts"] == 3 and shifted["tz"] == "Europe/Paris"
 
     text = run(env, "stats", "--handle", "alice_b", "--week", "2026-W46")
@@ -85,12 +121,16 @@ def test_track_import_stats_untrack(env, tmp_path):
 
 def test_malformed_archive_imports_nothing(env, tmp_path):
     broken = tmp_path / "tweets.js"
-    broken.write_text(TWEETS_JS.replace('"created_at": "Tue Nov 10 18:00:00 +0000 2026"', '"created_at": "soon"'))
+    broken.write_text(
+        TWEETS_JS.replace('"created_at": "Tue Nov 10 18:00:00 +0000 2026"', '"created_at": "soon"')
+    )
     assert run(env, "track", "alice").returncode == 0
     result = run(env, "import", str(broken), "--handle", "alice")
     assert result.returncode == 2
     assert "tweets.js" in result.stderr and "Traceback" not in result.stderr
-    stats = json.loads(run(env, "stats", "--handle", "alice", "--week", "2026-W46", "--format", "json").stdout)
+    stats = json.loads(
+        run(env, "stats", "--handle", "alice", "--week", "2026-W46", "--format", "json").stdout
+    )
     assert stats["posts"] == 0  # the four good entries before the bad one were rolled back too
 
 

@@ -42,7 +42,9 @@ def _row(ambassador_id: int, post: PostRecord) -> tuple:
 
 def _figures(program: SampleProgram, ids: dict[str, int], weeks: pd.DatetimeIndex) -> Figures:
     """The real metrics pass over the whole sample, with `weeks` on everyone's grid."""
-    people = people_frame([(ids[a.handle], a.handle, a.schedule) for a in program.ambassadors])
+    # As the services do: each history starts at the person's first stored post.
+    since = {ids[h]: min(p.created_at for p in posts) for h, posts in program.posts.items() if posts}
+    people = people_frame([(ids[a.handle], a.handle, a.schedule) for a in program.ambassadors], since)
     posts = posts_frame([_row(ids[h], p) for h, posts in program.posts.items() for p in posts])
     snaps = snapshots_frame([(ids[s.handle], s.taken_at, s.followers) for s in program.snapshots])
     return compute_figures(posts, people, snaps, weeks=weeks)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
+from bot.metrics.engine import compute_figures
 from bot.schedule import WorkSchedule
-from tests.metrics.builders import base, people, post, row, run
+from tests.metrics.builders import base, people, post, posts, row, run, sched, snaps
 
 W1, W2, W3, W4, W5, W6 = "2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"
 WEEKS = [W1, W2, W3, W4, W5, W6]
@@ -114,11 +116,6 @@ def test_baseline_is_per_person_and_runs_to_the_last_week(figures):
     assert math.isnan(base(figures, 2, W1)["work_hours_share"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: week_grid clips each person's start up to the earliest asked week "
-    "(clip(lower=weeks.min())), so asking for W6 drops W1..W5 and the W6 baseline becomes NaN",
-)
 def test_asking_for_one_week_keeps_the_history_before_it():
     # Asking for W6 only must not cut the grid: person 1's history still starts at W1, so the W6 baseline is
     # the same mean of W2..W5 as above: posts 2.0, follower change 1.5.
@@ -128,11 +125,6 @@ def test_asking_for_one_week_keeps_the_history_before_it():
     assert base(figures, 2, W6)["posts"] == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: week_grid no longer starts the grid at the earliest asked week when it is before "
-    "the person's first week with data (no row for 2026-09-28)",
-)
 def test_an_earlier_asked_week_extends_the_grid():
     # Asking from Mon 2026-09-28 (before anyone's first post): both people get a silent week there.
     # Person 1: W1 baseline = [0] -> 0.0 (not NaN); W2 = [0, 2] -> 1.0; W5 = [2, 0, 4, 1] -> 1.75 (unchanged).
@@ -141,11 +133,6 @@ def test_an_earlier_asked_week_extends_the_grid():
     assert series(figures, 1, "posts", [W1, W2, W5]) == [0.0, 1.0, 1.75]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: week_grid starts a person without posts at the LAST asked week "
-    "(fillna(weeks.max())), so a silent person gets W6 only, not W5..W6",
-)
 def test_silent_person_gets_the_asked_weeks():
     # Person 3 never posted; the weeks W5 and W6 are asked: rows for both (0 posts each), and the W6
     # baseline is the mean of [0] = 0.0 posts and NaN share (no posts, no rate).
@@ -154,3 +141,27 @@ def test_silent_person_gets_the_asked_weeks():
     assert (row(figures, 3, W5)["posts"], row(figures, 3, W6)["posts"]) == (0, 0)
     assert base(figures, 3, W6)["posts"] == 0.0
     assert math.isnan(base(figures, 3, W6)["work_hours_share"])
+
+
+def test_history_starts_at_since_not_before():
+    # Person 1 opted in on Wed 2026-10-28 (week of 10-26) and posted once on Mon 11-16 (week 11-16);
+    # person 2 has no `since` known. Asked weeks: 10-19 .. 11-16.
+    table = people(
+        (1, sched()),
+        (2, sched()),
+    )
+    table["since"] = pd.to_datetime(pd.Series({1: "2026-10-28T12:00:00Z", 2: None}), utc=True)
+    figures = compute_figures(
+        posts([post(1, "2026-11-16T10:00:00Z"), post(2, "2026-11-16T10:00:00Z")]),
+        table,
+        snaps([]),
+        weeks=pd.date_range("2026-10-19", "2026-11-16", freq="7D"),
+    )
+    weeks_of = {a: list(figures.weekly.xs(a, level=0).index.strftime("%m-%d")) for a in (1, 2)}
+    # Person 1: from the opt-in week (10-26); weeks before it are not theirs. Person 2: the asked range.
+    assert weeks_of == {
+        1: ["10-26", "11-02", "11-09", "11-16"],
+        2: ["10-19", "10-26", "11-02", "11-09", "11-16"],
+    }
+    # Three silent weeks after opting in count as zero posts.
+    assert figures.baseline.loc[(1, pd.Timestamp("2026-11-16")), "posts"] == 0.0

@@ -286,7 +286,9 @@ def test_weekly_invariants(records):
     assert topic[w.index.get_level_values(0).isin([2, 4])].isna().all()
     gaps = w["median_gap_minutes_work_hours"]
     assert (gaps.dropna() >= 0).all()
-    assert gaps[w["work_hours_posts"] < 2].isna().all()
+    # A gap counts in its later post's week, so a night shift from Sunday into Monday can give a week
+    # with one work-hours post a gap; a week with none can never have one.
+    assert gaps[w["work_hours_posts"] == 0].isna().all()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

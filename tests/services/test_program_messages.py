@@ -30,8 +30,12 @@ def post(at: datetime, likes: int = 0, kind: PostKind = PostKind.ORIGINAL, text:
 
 def add_person(session, workspace_id: int, handle: str, records: list[PostRecord], **prefs) -> int:
     amb = ambassadors.track(
-        session=session, workspace_id=workspace_id, handle=handle, schedule=WorkSchedule(tz="UTC"),
-        consent_text="yes", consent_source="self",
+        session=session,
+        workspace_id=workspace_id,
+        handle=handle,
+        schedule=WorkSchedule(tz="UTC"),
+        consent_text="yes",
+        consent_source="self",
     )
     for key, value in prefs.items():
         setattr(amb, key, value)

@@ -56,8 +56,14 @@ def write_part(path: Path, body: str | bytes, mtime: int = MTIME) -> Path:
 
 def entry(x_id: int, text: str = "hello", created: str = "Mon May 13 09:00:00 +0000 2024", **fields) -> dict:
     """A minimal archive entry in the current `{"tweet": {...}}` shape."""
-    tweet = {"id_str": str(x_id), "created_at": created, "full_text": text,
-             "favorite_count": "1", "retweet_count": "0", "lang": "en"}
+    tweet = {
+        "id_str": str(x_id),
+        "created_at": created,
+        "full_text": text,
+        "favorite_count": "1",
+        "retweet_count": "0",
+        "lang": "en",
+    }
     return {"tweet": {**tweet, **fields}}
 
 
@@ -94,35 +100,66 @@ def test_tweets_js_maps_every_kind_and_field(tmp_path):
 
     assert records == [
         PostRecord(
-            x_id=1790012345678901234, created_at=utc(2024, 5, 13, 9, 12, 45), kind=PostKind.ORIGINAL,
+            x_id=1790012345678901234,
+            created_at=utc(2024, 5, 13, 9, 12, 45),
+            kind=PostKind.ORIGINAL,
             text="Proud of the team: Plume 2.0 ships today with weekly recaps for every ambassador. "
-                 "#plume https://t.co/AbCdEf1234",
-            lang="en", likes=42, reposts=7, metrics_read_at=MTIME_UTC,
+            "#plume https://t.co/AbCdEf1234",
+            lang="en",
+            likes=42,
+            reposts=7,
+            metrics_read_at=MTIME_UTC,
         ),
         PostRecord(
-            x_id=1790023456789012345, created_at=utc(2024, 5, 13, 14, 3, 10), kind=PostKind.REPLY,
+            x_id=1790023456789012345,
+            created_at=utc(2024, 5, 13, 14, 3, 10),
+            kind=PostKind.REPLY,
             text="@dana_builds Thanks Dana! The recap lands every Friday at 4pm your time.",
-            lang="en", likes=3, reposts=0, in_reply_to_id=1790020000000000001, metrics_read_at=MTIME_UTC,
+            lang="en",
+            likes=3,
+            reposts=0,
+            in_reply_to_id=1790020000000000001,
+            metrics_read_at=MTIME_UTC,
         ),
         PostRecord(
-            x_id=1790034567890123456, created_at=utc(2024, 5, 14, 8, 0, 0), kind=PostKind.RETWEET,
+            x_id=1790034567890123456,
+            created_at=utc(2024, 5, 14, 8, 0, 0),
+            kind=PostKind.RETWEET,
             text="RT @plumeapp: We just shipped threaded recaps 🎉 https://t.co/XyZ9876543",
-            lang="en", likes=0, reposts=0, metrics_read_at=MTIME_UTC,
+            lang="en",
+            likes=0,
+            reposts=0,
+            metrics_read_at=MTIME_UTC,
         ),
         PostRecord(
-            x_id=1790045678901234567, created_at=utc(2024, 5, 14, 17, 45, 30), kind=PostKind.QUOTE,
+            x_id=1790045678901234567,
+            created_at=utc(2024, 5, 14, 17, 45, 30),
+            kind=PostKind.QUOTE,
             text="This is exactly why we built quiet hours. https://t.co/QuOtE12345",
-            lang="en", likes=11, reposts=2, metrics_read_at=MTIME_UTC,
+            lang="en",
+            likes=11,
+            reposts=2,
+            metrics_read_at=MTIME_UTC,
         ),
         PostRecord(
-            x_id=1790056789012345678, created_at=utc(2024, 5, 15, 3, 30, 0), kind=PostKind.ORIGINAL,
+            x_id=1790056789012345678,
+            created_at=utc(2024, 5, 15, 3, 30, 0),
+            kind=PostKind.ORIGINAL,
             text="新しいダッシュボードを公開しました。ぜひ試してください！",
-            lang="ja", likes=5, reposts=1, metrics_read_at=MTIME_UTC,
+            lang="ja",
+            likes=5,
+            reposts=1,
+            metrics_read_at=MTIME_UTC,
         ),
         PostRecord(
-            x_id=1796678901234567890, created_at=utc(2024, 5, 31, 23, 59, 59), kind=PostKind.ORIGINAL,
+            x_id=1796678901234567890,
+            created_at=utc(2024, 5, 31, 23, 59, 59),
+            kind=PostKind.ORIGINAL,
             text='Last post of May: thank you, ambassadors!\n"Quality over quantity" 💙',
-            lang="en", likes=1000, reposts=250, metrics_read_at=MTIME_UTC,
+            lang="en",
+            likes=1000,
+            reposts=250,
+            metrics_read_at=MTIME_UTC,
         ),
     ]
 
@@ -139,14 +176,25 @@ def test_older_tweet_js_without_wrapper_and_with_fallback_fields(tmp_path):
 
     assert records == [
         PostRecord(
-            x_id=1050118621198921728, created_at=utc(2018, 10, 10, 20, 19, 24), kind=PostKind.ORIGINAL,
-            text="Trying out the new archive format, one post at a time.", lang="en", likes=9, reposts=2,
+            x_id=1050118621198921728,
+            created_at=utc(2018, 10, 10, 20, 19, 24),
+            kind=PostKind.ORIGINAL,
+            text="Trying out the new archive format, one post at a time.",
+            lang="en",
+            likes=9,
+            reposts=2,
             metrics_read_at=MTIME_UTC,
         ),
         PostRecord(
-            x_id=1050200000000000001, created_at=utc(2018, 10, 11, 1, 2, 3), kind=PostKind.REPLY,
-            text="@myself and a reply to it, from before full_text existed", lang="en", likes=1, reposts=0,
-            in_reply_to_id=1050118621198921728, metrics_read_at=MTIME_UTC,
+            x_id=1050200000000000001,
+            created_at=utc(2018, 10, 11, 1, 2, 3),
+            kind=PostKind.REPLY,
+            text="@myself and a reply to it, from before full_text existed",
+            lang="en",
+            likes=1,
+            reposts=0,
+            in_reply_to_id=1050118621198921728,
+            metrics_read_at=MTIME_UTC,
         ),
     ]
 
@@ -200,8 +248,9 @@ def test_kind_precedence_and_retweet_counts(tmp_path):
     entries = [
         entry(1, quoted_status_id_str="99"),
         entry(2, in_reply_to_status_id_str="42", entities=status_link),
-        entry(3, text="RT @someone: hi", in_reply_to_status_id_str="",
-              favorite_count="80", retweet_count="9"),
+        entry(
+            3, text="RT @someone: hi", in_reply_to_status_id_str="", favorite_count="80", retweet_count="9"
+        ),
         entry(4, in_reply_to_status_id_str=None, in_reply_to_status_id="43"),
         entry(5, text="rt @lowercase is not a retweet", favorite_count="6"),
     ]
@@ -263,8 +312,11 @@ def test_split_zip_yields_all_parts_in_order_with_manifest_time(tmp_path):
     records = list(read_archive(path))
 
     assert [(r.x_id, r.kind) for r in records] == [
-        (1, PostKind.ORIGINAL), (2, PostKind.REPLY), (3, PostKind.ORIGINAL),
-        (4, PostKind.RETWEET), (5, PostKind.ORIGINAL),
+        (1, PostKind.ORIGINAL),
+        (2, PostKind.REPLY),
+        (3, PostKind.ORIGINAL),
+        (4, PostKind.RETWEET),
+        (5, PostKind.ORIGINAL),
     ]
     assert records[2].created_at == utc(2024, 5, 14, 0, 0, 1)
     assert {r.metrics_read_at for r in records} == {GENERATED}
@@ -273,8 +325,10 @@ def test_split_zip_yields_all_parts_in_order_with_manifest_time(tmp_path):
 
 def test_zip_with_a_top_folder_and_old_tweet_js(tmp_path):
     old = (FIXTURES / "tweet.js").read_text(encoding="utf-8")
-    path = build_zip(tmp_path / "archive.zip", {"twitter-2018/data/tweet.js": old,
-                                                "twitter-2018/data/manifest.js": MANIFEST})
+    path = build_zip(
+        tmp_path / "archive.zip",
+        {"twitter-2018/data/tweet.js": old, "twitter-2018/data/manifest.js": MANIFEST},
+    )
 
     assert [r.x_id for r in read_archive(path)] == [1050118621198921728, 1050200000000000001]
     assert archive_read_time(path) == GENERATED
@@ -394,8 +448,10 @@ def test_empty_file(tmp_path):
         ({"id_str": "99999999999999999999"}, "id_str '99999999999999999999' is out of range"),
         ({"created_at": None}, "has no created_at"),
         ({"created_at": "2024-05-13T09:00:00Z"}, "created_at '2024-05-13T09:00:00Z' is not like"),
-        ({"created_at": "Fri Feb 30 09:00:00 +0000 2024"},
-         "created_at 'Fri Feb 30 09:00:00 +0000 2024' is not a real date and time"),
+        (
+            {"created_at": "Fri Feb 30 09:00:00 +0000 2024"},
+            "created_at 'Fri Feb 30 09:00:00 +0000 2024' is not a real date and time",
+        ),
         ({"created_at": "Mon Mai 13 09:00:00 +0000 2024"}, "is not like 'Wed Oct 10 20:19:24 +0000 2018'"),
         ({"created_at": 1715590800}, "created_at 1715590800 is not like"),
         ({"favorite_count": "1.2k"}, "favorite_count '1.2k' is not a whole number"),
@@ -422,13 +478,15 @@ def test_entry_that_is_not_an_object(tmp_path):
 
     assert archive_error(path) == (
         f"tweets.js: entry 1 (near byte {path.stat().st_size}): "
-        'expected an object like {"tweet": {...}}, found \'hello\''
+        "expected an object like {\"tweet\": {...}}, found 'hello'"
     )
 
 
 def test_zip_entry_error_names_zip_and_member(tmp_path):
-    members = {"data/tweets.js": part([entry(1)]),
-               "data/tweets-part1.js": part([entry(2), entry(3, favorite_count="lots")], 1)}
+    members = {
+        "data/tweets.js": part([entry(1)]),
+        "data/tweets-part1.js": part([entry(2), entry(3, favorite_count="lots")], 1),
+    }
     message = archive_error(build_zip(tmp_path / "archive.zip", members))
 
     assert message.startswith("archive.zip:data/tweets-part1.js: entry 2 (id 3, near byte ")
@@ -516,13 +574,15 @@ def test_corrupt_zip_member(tmp_path, entries, position):
     path = build_zip(tmp_path / "archive.zip", {"data/tweets.js": part(posts)}, method=zipfile.ZIP_STORED)
     data = bytearray(path.read_bytes())
     spot = data.index(b"xxxxxxxx")
-    data[spot:spot + 8] = b"yyyyyyyy"
+    data[spot : spot + 8] = b"yyyyyyyy"
     path.write_bytes(bytes(data))
 
     message = archive_error(path)
 
-    assert message == (f"archive.zip:data/tweets.js:{position}"
-                       "cannot be read (Bad CRC-32 for file 'data/tweets.js'); download the archive again")
+    assert message == (
+        f"archive.zip:data/tweets.js:{position}"
+        "cannot be read (Bad CRC-32 for file 'data/tweets.js'); download the archive again"
+    )
 
 
 def test_zip_without_tweets(tmp_path):
@@ -587,8 +647,10 @@ def archive_time(moment: datetime) -> str:
     minutes = int(moment.utcoffset().total_seconds() // 60)
     hours, rest = divmod(abs(minutes), 60)
     sign = "-" if minutes < 0 else "+"
-    return (f"{DAYS[moment.weekday()]} {MONTHS[moment.month - 1]} {moment.day:02d} {moment:%H:%M:%S} "
-            f"{sign}{hours:02d}{rest:02d} {moment.year:04d}")
+    return (
+        f"{DAYS[moment.weekday()]} {MONTHS[moment.month - 1]} {moment.day:02d} {moment:%H:%M:%S} "
+        f"{sign}{hours:02d}{rest:02d} {moment.year:04d}"
+    )
 
 
 x_ids = st.integers(min_value=0, max_value=2**63 - 1)
@@ -626,8 +688,14 @@ def archive_posts(draw) -> tuple[dict, PostRecord]:
         tweet["entities"] = {"hashtags": [], "urls": [{"url": "https://t.co/x", "expanded_url": url}]}
     counted = kind is not PostKind.RETWEET
     record = PostRecord(
-        x_id=x_id, created_at=moment.astimezone(UTC), kind=kind, text=text, lang=lang,
-        likes=likes if counted else 0, reposts=reposts if counted else 0, in_reply_to_id=reply_to,
+        x_id=x_id,
+        created_at=moment.astimezone(UTC),
+        kind=kind,
+        text=text,
+        lang=lang,
+        likes=likes if counted else 0,
+        reposts=reposts if counted else 0,
+        in_reply_to_id=reply_to,
         metrics_read_at=MTIME_UTC,
     )
     return ({"tweet": tweet} if draw(st.booleans()) else tweet), record

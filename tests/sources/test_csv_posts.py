@@ -43,26 +43,54 @@ def test_fixture_maps_every_column():
 
     assert records == [
         PostRecord(
-            x_id=1855000000000000001, created_at=utc(2026, 11, 2, 8, 15), kind=PostKind.ORIGINAL,
-            text="Plume 2.0 is out, with weekly recaps.", lang="en", likes=42, reposts=7, replies=3, quotes=1,
+            x_id=1855000000000000001,
+            created_at=utc(2026, 11, 2, 8, 15),
+            kind=PostKind.ORIGINAL,
+            text="Plume 2.0 is out, with weekly recaps.",
+            lang="en",
+            likes=42,
+            reposts=7,
+            replies=3,
+            quotes=1,
         ),
         PostRecord(
-            x_id=1855000000000000002, created_at=utc(2026, 11, 3, 1, 30), kind=PostKind.REPLY,
-            text='@sam Thanks! "Quality over quantity" wins.', lang="en", likes=3, reposts=0, replies=1,
-            quotes=0, in_reply_to_id=1854999999999999999,
+            x_id=1855000000000000002,
+            created_at=utc(2026, 11, 3, 1, 30),
+            kind=PostKind.REPLY,
+            text='@sam Thanks! "Quality over quantity" wins.',
+            lang="en",
+            likes=3,
+            reposts=0,
+            replies=1,
+            quotes=0,
+            in_reply_to_id=1854999999999999999,
         ),
         PostRecord(
-            x_id=1855000000000000003, created_at=utc(2026, 11, 3, 8, 0), kind=PostKind.RETWEET,
-            text="RT @plumeapp: threaded recaps are here", lang="en",
+            x_id=1855000000000000003,
+            created_at=utc(2026, 11, 3, 8, 0),
+            kind=PostKind.RETWEET,
+            text="RT @plumeapp: threaded recaps are here",
+            lang="en",
         ),
         PostRecord(
-            x_id=1855000000000000004, created_at=datetime(2026, 11, 4, 12, 0, 0, 250000, tzinfo=UTC),
-            kind=PostKind.QUOTE, text="Une réflexion :\nmoins, mais mieux. https://t.co/q1", lang="fr",
-            likes=8, reposts=2, replies=0, quotes=5,
+            x_id=1855000000000000004,
+            created_at=datetime(2026, 11, 4, 12, 0, 0, 250000, tzinfo=UTC),
+            kind=PostKind.QUOTE,
+            text="Une réflexion :\nmoins, mais mieux. https://t.co/q1",
+            lang="fr",
+            likes=8,
+            reposts=2,
+            replies=0,
+            quotes=5,
         ),
         PostRecord(
-            x_id=1855000000000000005, created_at=utc(2026, 11, 4, 21, 0), kind=PostKind.ORIGINAL,
-            text="新機能を公開しました", lang="ja", likes=5, reposts=1,
+            x_id=1855000000000000005,
+            created_at=utc(2026, 11, 4, 21, 0),
+            kind=PostKind.ORIGINAL,
+            text="新機能を公開しました",
+            lang="ja",
+            likes=5,
+            reposts=1,
         ),
     ]
     assert all(record.metrics_read_at is None for record in records)
@@ -83,8 +111,9 @@ def test_minimal_columns_bom_blank_lines_and_loose_header(tmp_path):
 
 
 def test_explicit_kind_wins_and_is_case_insensitive(tmp_path):
-    path = write_csv(tmp_path, "id,created_at,text,kind,in_reply_to_id",
-                     "1,2026-11-02T08:15:00Z,RT @x: y, Quote ,5")
+    path = write_csv(
+        tmp_path, "id,created_at,text,kind,in_reply_to_id", "1,2026-11-02T08:15:00Z,RT @x: y, Quote ,5"
+    )
 
     assert [(r.kind, r.in_reply_to_id) for r in read_csv_posts(path)] == [(PostKind.QUOTE, 5)]
 
@@ -109,24 +138,38 @@ def test_progress_bar_only_when_asked(capsys):
         ("1,2026-11-02T08:15:00Z,hi,,,abc,,,,", "likes 'abc' is not a whole number"),
         ("1,2026-11-02T08:15:00Z,hi,,,-1,,,,", "likes '-1' is not a whole number"),
         ("1,2026-11-02T08:15:00Z,hi,,,1.5,,,,", "likes '1.5' is not a whole number"),
-        ("1,2026-11-02T08:15:00Z,hi,,,,,,9999999999,",
-         "quotes '9999999999' is out of range (0 to 2147483647)"),
+        (
+            "1,2026-11-02T08:15:00Z,hi,,,,,,9999999999,",
+            "quotes '9999999999' is out of range (0 to 2147483647)",
+        ),
         (",2026-11-02T08:15:00Z,hi,,,,,,,", "id is empty; every row needs one"),
         ("x1,2026-11-02T08:15:00Z,hi,,,,,,,", "id 'x1' is not a whole number"),
-        ("99999999999999999999,2026-11-02T08:15:00Z,hi,,,,,,,",
-         "id '99999999999999999999' is out of range (0 to 9223372036854775807)"),
+        (
+            "99999999999999999999,2026-11-02T08:15:00Z,hi,,,,,,,",
+            "id '99999999999999999999' is out of range (0 to 9223372036854775807)",
+        ),
         ("1,,hi,,,,,,,", "created_at is empty; every row needs one"),
-        ("1,2026-11-02T08:15:00,hi,,,,,,,",
-         "created_at '2026-11-02T08:15:00' has no time zone; add Z for UTC or an offset like +01:00"),
-        ("1,2026-11-02,hi,,,,,,,",
-         "created_at '2026-11-02' has no time zone; add Z for UTC or an offset like +01:00"),
-        ("1,02/11/2026 08:15,hi,,,,,,,",
-         "created_at '02/11/2026 08:15' is not an ISO 8601 timestamp like 2026-11-02T08:15:00Z"),
+        (
+            "1,2026-11-02T08:15:00,hi,,,,,,,",
+            "created_at '2026-11-02T08:15:00' has no time zone; add Z for UTC or an offset like +01:00",
+        ),
+        (
+            "1,2026-11-02,hi,,,,,,,",
+            "created_at '2026-11-02' has no time zone; add Z for UTC or an offset like +01:00",
+        ),
+        (
+            "1,02/11/2026 08:15,hi,,,,,,,",
+            "created_at '02/11/2026 08:15' is not an ISO 8601 timestamp like 2026-11-02T08:15:00Z",
+        ),
         ("1,0001-01-01T00:00:00+01:00,hi,,,,,,,", "created_at '0001-01-01T00:00:00+01:00' is out of range"),
-        ("1,2026-11-02T08:15:00Z,hi,repost,,,,,,",
-         "kind 'repost' is not one of original, reply, retweet, quote"),
-        ("1,2026-11-02T08:15:00Z,hi,,english-united-kingdom,,,,,",
-         "lang 'english-united-kingdom' is not a language code of at most 16 characters"),
+        (
+            "1,2026-11-02T08:15:00Z,hi,repost,,,,,,",
+            "kind 'repost' is not one of original, reply, retweet, quote",
+        ),
+        (
+            "1,2026-11-02T08:15:00Z,hi,,english-united-kingdom,,,,,",
+            "lang 'english-united-kingdom' is not a language code of at most 16 characters",
+        ),
         ("1,2026-11-02T08:15:00Z,hi,,,,,,,#5", "in_reply_to_id '#5' is not a whole number"),
     ],
 )
@@ -207,8 +250,9 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_rows_before_an_error_are_yielded(tmp_path):
-    path = write_csv(tmp_path, "id,created_at,text",
-                     "1,2026-11-02T08:15:00Z,a", "2,2026-11-02T08:15:00Z,b", "3,,c")
+    path = write_csv(
+        tmp_path, "id,created_at,text", "1,2026-11-02T08:15:00Z,a", "2,2026-11-02T08:15:00Z,b", "3,,c"
+    )
     seen = []
 
     with pytest.raises(ArchiveError, match="line 4: created_at is empty"):
@@ -234,14 +278,21 @@ def csv_posts(draw) -> tuple[dict[str, str], PostRecord]:
         kind=draw(st.sampled_from(list(PostKind))),
         text=draw(st.text()),
         lang=draw(st.none() | st.from_regex(r"[A-Za-z-]{1,16}", fullmatch=True)),
-        likes=draw(counts), reposts=draw(counts), replies=draw(counts), quotes=draw(counts),
+        likes=draw(counts),
+        reposts=draw(counts),
+        replies=draw(counts),
+        quotes=draw(counts),
         in_reply_to_id=draw(st.none() | x_ids),
     )
     reply_to = record.in_reply_to_id
     row = {
-        "id": str(record.x_id), "created_at": moment.isoformat(), "text": record.text,
-        "kind": record.kind.value, "lang": record.lang or "",
-        "in_reply_to_id": "" if reply_to is None else str(reply_to), "note": draw(st.text(max_size=20)),
+        "id": str(record.x_id),
+        "created_at": moment.isoformat(),
+        "text": record.text,
+        "kind": record.kind.value,
+        "lang": record.lang or "",
+        "in_reply_to_id": "" if reply_to is None else str(reply_to),
+        "note": draw(st.text(max_size=20)),
     }
     for name in ("likes", "reposts", "replies", "quotes"):
         value = getattr(record, name)

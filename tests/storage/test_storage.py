@@ -26,16 +26,27 @@ def fixed_clock() -> datetime:
 
 def record(x_id: int, minutes: int = 0, likes: int = 0, read_at: datetime | None = None) -> PostRecord:
     return PostRecord(
-        x_id=x_id, created_at=T0 + timedelta(minutes=minutes), kind=PostKind.ORIGINAL, text=f"post {x_id}",
-        likes=likes, metrics_read_at=read_at,
+        x_id=x_id,
+        created_at=T0 + timedelta(minutes=minutes),
+        kind=PostKind.ORIGINAL,
+        text=f"post {x_id}",
+        likes=likes,
+        metrics_read_at=read_at,
     )
 
 
 def tracked(session, handle: str = "alice", team: str = "T1") -> Ambassador:
-    workspace = ambassadors.ensure_workspace(session=session, platform="slack", external_id=team, now=fixed_clock)
+    workspace = ambassadors.ensure_workspace(
+        session=session, platform="slack", external_id=team, now=fixed_clock
+    )
     return ambassadors.track(
-        session=session, workspace_id=workspace.id, handle=handle, schedule=WorkSchedule(tz="Europe/Paris"),
-        consent_text="I agree", consent_source="self", now=fixed_clock,
+        session=session,
+        workspace_id=workspace.id,
+        handle=handle,
+        schedule=WorkSchedule(tz="Europe/Paris"),
+        consent_text="I agree",
+        consent_source="self",
+        now=fixed_clock,
     )
 
 
@@ -56,11 +67,19 @@ def test_importing_the_same_posts_twice_changes_nothing(sessions):
     read_at = T0 + timedelta(days=1)
     with transaction(sessions) as s:
         amb = tracked(s)
-        first = repo.upsert_posts(session=s, x_account_id=amb.x_account_id,
-                                  records=[record(1, 0, 5, read_at), record(2, 5, 7, read_at)], source="archive")
+        first = repo.upsert_posts(
+            session=s,
+            x_account_id=amb.x_account_id,
+            records=[record(1, 0, 5, read_at), record(2, 5, 7, read_at)],
+            source="archive",
+        )
     with transaction(sessions) as s:
-        second = repo.upsert_posts(session=s, x_account_id=amb.x_account_id,
-                                   records=[record(1, 0, 5, read_at), record(2, 5, 7, read_at)], source="archive")
+        second = repo.upsert_posts(
+            session=s,
+            x_account_id=amb.x_account_id,
+            records=[record(1, 0, 5, read_at), record(2, 5, 7, read_at)],
+            source="archive",
+        )
         rows = s.execute(select(Post.x_id, Post.likes, Post.created_at).order_by(Post.x_id)).all()
     assert (first, second) == (2, 0)
     assert rows == [(1, 5, T0), (2, 7, T0 + timedelta(minutes=5))]
@@ -70,14 +89,23 @@ def test_metrics_refresh_only_when_read_later(sessions):
     early, late = T0 + timedelta(hours=1), T0 + timedelta(hours=5)
     with transaction(sessions) as s:
         amb = tracked(s)
-        repo.upsert_posts(session=s, x_account_id=amb.x_account_id, records=[record(9, likes=3, read_at=late)],
-                          source="api")
-        repo.upsert_posts(session=s, x_account_id=amb.x_account_id, records=[record(9, likes=1, read_at=early)],
-                          source="archive")
+        repo.upsert_posts(
+            session=s, x_account_id=amb.x_account_id, records=[record(9, likes=3, read_at=late)], source="api"
+        )
+        repo.upsert_posts(
+            session=s,
+            x_account_id=amb.x_account_id,
+            records=[record(9, likes=1, read_at=early)],
+            source="archive",
+        )
         assert s.scalar(select(Post.likes)) == 3
         newer = late + timedelta(hours=1)
-        repo.upsert_posts(session=s, x_account_id=amb.x_account_id, records=[record(9, likes=8, read_at=newer)],
-                          source="api")
+        repo.upsert_posts(
+            session=s,
+            x_account_id=amb.x_account_id,
+            records=[record(9, likes=8, read_at=newer)],
+            source="api",
+        )
         assert s.scalar(select(Post.likes)) == 8
         assert s.scalar(select(Post.metrics_read_at)) == newer
 
@@ -105,15 +133,26 @@ def test_datetimes_come_back_aware_utc(sessions):
 def test_untrack_erases_person_posts_snapshots_and_nudges(sessions):
     with transaction(sessions) as s:
         amb = tracked(s)
-        repo.upsert_posts(session=s, x_account_id=amb.x_account_id, records=[record(1), record(2)], source="api")
-        repo.add_snapshot(session=s, x_account_id=amb.x_account_id, taken_at=T0, followers=10, following=3,
-                          posts_count=2)
-        s.add(NudgeLog(ambassador_id=amb.id, rule="burst", window_key="2026-11-02", numbers={}, claimed_at=T0))
+        repo.upsert_posts(
+            session=s, x_account_id=amb.x_account_id, records=[record(1), record(2)], source="api"
+        )
+        repo.add_snapshot(
+            session=s, x_account_id=amb.x_account_id, taken_at=T0, followers=10, following=3, posts_count=2
+        )
+        s.add(
+            NudgeLog(ambassador_id=amb.id, rule="burst", window_key="2026-11-02", numbers={}, claimed_at=T0)
+        )
         workspace_id = amb.workspace_id
     with transaction(sessions) as s:
         assert ambassadors.untrack(session=s, workspace_id=workspace_id, handle="@Alice") == "alice"
     with transaction(sessions) as s:
-        assert [count(s, m) for m in (Ambassador, XAccount, Post, FollowerSnapshot, NudgeLog)] == [0, 0, 0, 0, 0]
+        assert [count(s, m) for m in (Ambassador, XAccount, Post, FollowerSnapshot, NudgeLog)] == [
+            0,
+            0,
+            0,
+            0,
+            0,
+        ]
 
 
 def test_posts_stay_while_another_workspace_tracks_the_account(sessions):
@@ -131,9 +170,13 @@ def test_posts_stay_while_another_workspace_tracks_the_account(sessions):
 def test_a_nudge_window_can_be_claimed_once(sessions):
     with transaction(sessions) as s:
         amb = tracked(s)
-        s.add(NudgeLog(ambassador_id=amb.id, rule="burst", window_key="2026-11-02", numbers={}, claimed_at=T0))
+        s.add(
+            NudgeLog(ambassador_id=amb.id, rule="burst", window_key="2026-11-02", numbers={}, claimed_at=T0)
+        )
     with pytest.raises(IntegrityError), transaction(sessions) as s:
-        s.add(NudgeLog(ambassador_id=amb.id, rule="burst", window_key="2026-11-02", numbers={}, claimed_at=T0))
+        s.add(
+            NudgeLog(ambassador_id=amb.id, rule="burst", window_key="2026-11-02", numbers={}, claimed_at=T0)
+        )
     with transaction(sessions) as s:
         assert count(s, NudgeLog) == 1
 
@@ -145,7 +188,9 @@ def test_workspaces_do_not_see_each_others_people(sessions):
         assert repo.ambassadors_in(session=s, workspace_id=other.id) == []
         with pytest.raises(ambassadors.NotFound):
             ambassadors.get_by_handle(session=s, workspace_id=other.id, handle="alice")
-        assert ambassadors.get_by_handle(session=s, workspace_id=amb.workspace_id, handle="ALICE").id == amb.id
+        assert (
+            ambassadors.get_by_handle(session=s, workspace_id=amb.workspace_id, handle="ALICE").id == amb.id
+        )
 
 
 def test_nul_characters_are_dropped_not_fatal(sessions):

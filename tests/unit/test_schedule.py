@@ -12,8 +12,12 @@ from bot.schedule import format_minute, parse_country, parse_days, parse_hours, 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("09:00-18:00", (540, 1080)), ("9:30 - 17:45", (570, 1065)), ("22:00-06:00", (1320, 360)),
-     ("08:00-24:00", (480, 0))],
+    [
+        ("09:00-18:00", (540, 1080)),
+        ("9:30 - 17:45", (570, 1065)),
+        ("22:00-06:00", (1320, 360)),
+        ("08:00-24:00", (480, 0)),
+    ],
 )
 def test_hours(text, expected):
     assert parse_hours(text) == expected
@@ -50,7 +54,11 @@ def test_zones_and_countries():
 
 
 def test_topics_are_trimmed_and_deduplicated():
-    assert parse_topics(" b2b, #marketing ,b2b,, cloud   security ") == ("b2b", "#marketing", "cloud security")
+    assert parse_topics(" b2b, #marketing ,b2b,, cloud   security ") == (
+        "b2b",
+        "#marketing",
+        "cloud security",
+    )
 
 
 @given(st.integers(0, 23), st.integers(0, 59), st.integers(0, 23), st.integers(0, 59))
