@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--weeks", type=int, default=12)
     bench.add_argument("--seed", type=int, default=7)
     sub.add_parser("migrate", help="apply database migrations (also done on every start)")
+    sub.add_parser("poll", help="run one X ingestion cycle (resolve, poll, snapshots, refresh)")
+    usage = sub.add_parser("usage", help="X reads and estimated spend this month, and the projection")
+    usage.add_argument("--reset-credits", action="store_true", help="resume polling after topping up")
     return parser
 
 
@@ -172,6 +175,32 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
+    """One ingestion cycle; exit 1 when it stopped early (credits, auth, budget, rate limit)."""
+    from bot.jobs.tasks import poll_cycle
+
+    report = poll_cycle(settings)
+    print(
+        f"Poll cycle: {report.polled} accounts polled, {report.new_posts} new posts, "
+        f"{report.resolved} handles resolved, {report.snapshots} follower snapshots, "
+        f"{report.refreshed} refreshed, {report.purged} purged."
+    )
+    for account_id, error in report.failed_accounts.items():
+        print(f"  account {account_id}: {error}")
+    if report.stopped:
+        print(f"Stopped: {report.stopped}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_usage(settings: Settings, args: argparse.Namespace) -> int:
+    """Print this month's X reads, spend, projection and budget state."""
+    from bot.jobs.tasks import usage_report
+
+    print(usage_report(settings, reset_credits=args.reset_credits))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "track": cmd_track,
     "untrack": cmd_untrack,
@@ -180,6 +209,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "bench": cmd_bench,
     "migrate": cmd_migrate,
+    "poll": cmd_poll,
+    "usage": cmd_usage,
 }
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.errors import ConfigError
+from bot.sources.x_api import XSource, make_client
 from bot.storage.db import make_engine, make_sessionmaker, migrate
 
 
@@ -25,3 +27,11 @@ def open_runtime(settings: Settings, database_url: str | None = None) -> Runtime
     engine = make_engine(database_url or settings.DATABASE_URL)
     migrate(engine)
     return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
+
+
+def x_source(settings: Settings) -> XSource:
+    """The X API source from settings, or a clear error when no token is configured."""
+    if settings.X_BEARER_TOKEN is None:
+        raise ConfigError("Bad setting X_BEARER_TOKEN: required to read from X (see README, X API).")
+    client = make_client(settings.X_BEARER_TOKEN.get_secret_value(), settings.X_API_URL)
+    return XSource(client)

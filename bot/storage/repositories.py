@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select
@@ -11,9 +11,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.sources.records import PostRecord
-from bot.storage.tables import UTC_DT, Ambassador, FollowerSnapshot, Post, Workspace, XAccount
+from bot.storage.tables import Ambassador, FollowerSnapshot, Post, Workspace, XAccount
 
 METRIC_COLUMNS = ("likes", "reposts", "replies", "quotes", "metrics_read_at")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A datetime from an aggregate (which skips the column type on SQLite) as aware UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def get_workspace(*, session: Session, platform: str, external_id: str) -> Workspace | None:
@@ -115,8 +120,7 @@ def history_starts(*, session: Session, ambassador_ids: Iterable[int]) -> dict[i
     )
     starts: dict[int, datetime] = {}
     for amb_id, consent_at, first in session.execute(stmt):
-        first = UTC_DT.process_result_value(first, session.bind.dialect) if first is not None else None
-        starts[amb_id] = min(consent_at, first) if first is not None else consent_at
+        starts[amb_id] = min(consent_at, as_utc(first)) if first is not None else consent_at
     return starts
 
 

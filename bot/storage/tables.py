@@ -7,13 +7,14 @@ their own schedule and consent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -96,6 +97,9 @@ class XAccount(Base):
     since_id: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTC_DT)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTC_DT)
+    last_error: Mapped[str | None] = mapped_column(String(300))
 
     posts: Mapped[list[Post]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     snapshots: Mapped[list[FollowerSnapshot]] = relationship(
@@ -155,6 +159,7 @@ class Post(Base):
     quotes: Mapped[int] = mapped_column(Integer, default=0)
     metrics_read_at: Mapped[datetime | None] = mapped_column(UTC_DT)
     source: Mapped[str] = mapped_column(String(16))
+    refreshed_for: Mapped[str | None] = mapped_column(String(10))
 
 
 class FollowerSnapshot(Base):
@@ -209,3 +214,25 @@ class DigestLog(Base):
     message_ref: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime] = mapped_column(UTC_DT)
     sent_at: Mapped[datetime | None] = mapped_column(UTC_DT)
+
+
+class XUsage(Base):
+    """One billable item read from X on one UTC day; X bills the same item once per day, and so do we."""
+
+    __tablename__ = "x_usage"
+    __table_args__ = (UniqueConstraint("day", "kind", "item_id", name="uq_x_usage_day_kind_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    item_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ServiceState(Base):
+    """Small process-wide facts that must survive restarts (e.g. "out of X credits since …")."""
+
+    __tablename__ = "service_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTC_DT)
