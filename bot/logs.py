@@ -9,6 +9,21 @@ import sys
 _SECRET = re.compile(r"(Bearer\s+|xox[abposr]-|xapp-)[A-Za-z0-9%._\-]+")
 
 
+def redact(text: str) -> str:
+    """Mask bearer tokens and Slack tokens in a piece of text."""
+    return _SECRET.sub(lambda m: m.group(1) + "***", text)
+
+
+class RedactTokens(logging.Filter):
+    """Scrubs tokens from a record before any handler sees it (tweepy logs request headers at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _SECRET.search(message):
+            record.msg, record.args = redact(message), None
+        return True
+
+
 class KeyValueFormatter(logging.Formatter):
     """`ts=... level=INFO logger=bot.cli msg="..." key=value` lines, with token-looking text masked."""
 
@@ -21,7 +36,7 @@ class KeyValueFormatter(logging.Formatter):
         }
         fields.update(getattr(record, "fields", {}) or {})
         line = " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
-        return _SECRET.sub(lambda m: m.group(1) + "***", line)
+        return redact(line)
 
 
 def _quote(value: object) -> str:

@@ -21,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from bot.errors import PlumeError
+from bot.logs import RedactTokens
 from bot.sources.records import PostKind, PostRecord
 
 REAL_HOST = "https://api.twitter.com"
@@ -38,7 +39,9 @@ USER_FIELDS = ["public_metrics", "protected", "created_at"]
 BATCH = 100
 PAGE_SIZE = 100
 log = logging.getLogger(__name__)
-logging.getLogger("tweepy").setLevel(logging.INFO)  # tweepy logs the bearer header at DEBUG
+# tweepy logs request headers, bearer token included, at DEBUG on "tweepy.client": scrub every record
+# there whatever level or handler an operator configures.
+logging.getLogger("tweepy.client").addFilter(RedactTokens())
 
 
 class XAuthError(PlumeError):

@@ -1,0 +1,95 @@
+"""Metrics refresh and deletion purge, follower snapshots, renames and lost accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.storage.db import transaction
+from bot.storage.tables import FollowerSnapshot, Post, XAccount
+from tests.ingest.conftest import START, seed_posts
+
+
+def posts(sessions) -> dict[int, int]:
+    with transaction(sessions) as session:
+        return dict(session.execute(select(Post.x_id, Post.likes).order_by(Post.x_id)).all())
+
+
+def test_last_weeks_posts_are_refreshed_once_and_deleted_ones_purged(fake, ingest, sessions, clock):
+    fake.add_user(1, "ann")
+    # Five posts during the UTC week of Mon 9 Nov (START is Wed 18 Nov), one on the 17th.
+    ids = seed_posts(fake, 1, 5, newest=START - timedelta(days=7), every=timedelta(hours=6), first_id=100)
+    fake.add_post(1, 999, START - timedelta(days=1), "this week")
+    ingest.track("ann")
+    ingest.cycle()
+    assert ingest.cycle().refreshed == 0  # refreshed in the first cycle already
+    reads_before = fake.billed_post_reads()
+    # The first cycle refreshed the previous week (9-15 Nov) right after reading it: same day, same items.
+    assert reads_before == 6
+    clock.advance(days=5)  # Monday 23 Nov: the week of 16-22 Nov is complete
+    fake.set_metrics(999, likes=40)
+    fake.delete_post(ids[0])
+    report = ingest.cycle()
+    assert (report.refreshed, report.purged) == (1, 0)
+    assert posts(sessions)[999] == 40
+    assert ingest.cycle().refreshed == 0 and fake.billed_post_reads() == reads_before + 1
+
+
+def test_deleted_posts_are_purged_at_refresh(fake, ingest, sessions, clock):
+    fake.add_user(1, "ann")
+    fake.add_post(1, 500, START - timedelta(hours=2), "keep")
+    fake.add_post(1, 501, START - timedelta(hours=1), "delete me")
+    ingest.track("ann")
+    ingest.cycle()
+    fake.delete_post(501)
+    fake.set_metrics(500, likes=9, reposts=2)
+    clock.advance(days=5)
+    report = ingest.cycle()
+    assert (report.refreshed, report.purged) == (1, 1)
+    assert posts(sessions) == {500: 9}
+
+
+def test_weekly_snapshots_and_a_rename(fake, ingest, sessions, clock):
+    fake.add_user(1, "ann", followers=100)
+    ingest.track("ann")
+    ingest.cycle()
+    clock.advance(days=3)
+    ingest.cycle()  # not due yet: no user read
+    assert fake.billed_user_reads() == 1
+    fake.rename(1, "ann_writes")
+    clock.advance(days=4)
+    report = ingest.cycle()
+    assert report.snapshots == 1 and fake.billed_user_reads() == 2
+    with transaction(sessions) as session:
+        account = session.scalars(select(XAccount)).one()
+        assert (account.handle, account.handle_key, account.x_user_id) == ("ann_writes", "ann_writes", 1)
+        assert len(session.scalars(select(FollowerSnapshot)).all()) == 2
+
+
+def test_protected_suspended_and_deleted_accounts_are_marked_and_skipped(fake, ingest, sessions, clock):
+    for uid, name in ((1, "locked"), (2, "banned"), (3, "gone"), (4, "fine")):
+        fake.add_user(uid, name)
+        fake.add_post(uid, uid * 10, START - timedelta(hours=1), "hi")
+        ingest.track(name)
+    ingest.cycle()
+    fake.protect(1)
+    fake.suspend(2)
+    fake.delete_user(3)
+    fake.add_post(4, 41, START + timedelta(minutes=30), "again")
+    clock.advance(days=7, minutes=1)
+    report = ingest.cycle()
+    assert report.failed_accounts == {}
+    with transaction(sessions) as session:
+        status = {a.handle: a.status for a in session.scalars(select(XAccount))}
+    assert status == {"locked": "protected", "banned": "suspended", "gone": "not_found", "fine": "active"}
+    assert 41 in posts(sessions)
+
+
+def test_a_handle_that_does_not_exist_is_reported(fake, ingest, sessions):
+    ingest.track("nobody_here")
+    report = ingest.cycle()
+    assert report.resolved == 0
+    with transaction(sessions) as session:
+        account = session.scalars(select(XAccount)).one()
+    assert (account.status, account.last_error) == ("not_found", "X says @nobody_here is not_found")
