@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--weeks", type=int, default=12)
     bench.add_argument("--seed", type=int, default=7)
     sub.add_parser("migrate", help="apply database migrations (also done on every start)")
+    sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
+    sub.add_parser("socket", help="connect to Slack in Socket Mode (local development; SLACK_APP_TOKEN)")
     sub.add_parser("poll", help="run one X ingestion cycle (resolve, poll, snapshots, refresh)")
     usage = sub.add_parser("usage", help="X reads and estimated spend this month, and the projection")
     usage.add_argument("--reset-credits", action="store_true", help="resume polling after topping up")
@@ -201,6 +203,22 @@ def cmd_usage(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the chat platform adapters (the one place the CLI reaches into handlers/)."""
+    from handlers.slack.web import serve
+
+    serve(settings)
+    return 0
+
+
+def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
+    """Socket Mode."""
+    from handlers.slack.web import socket_mode
+
+    socket_mode(settings)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "track": cmd_track,
     "untrack": cmd_untrack,
@@ -210,6 +228,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "bench": cmd_bench,
     "migrate": cmd_migrate,
     "poll": cmd_poll,
+    "serve": cmd_serve,
+    "socket": cmd_socket,
     "usage": cmd_usage,
 }
 

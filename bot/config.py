@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     SLACK_SIGNING_SECRET: SecretStr | None = None
     SLACK_APP_TOKEN: SecretStr | None = None
     SLACK_API_URL: str = "https://slack.com/api/"
+    SLACK_CLIENT_ID: str | None = None
+    SLACK_CLIENT_SECRET: SecretStr | None = None
+    PLUME_ENCRYPTION_KEY: SecretStr | None = None
+    PLUME_ADMINS: str = Field(default="", description="comma-separated chat user ids with admin rights")
     PORT: int = Field(default=3000, ge=1, le=65535)
     POLL_INTERVAL: int = Field(default=900, ge=60, description="seconds between poll cycles")
     PLUME_MIN_GROUP_SIZE: int = Field(default=5, ge=1)

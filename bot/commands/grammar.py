@@ -1,0 +1,725 @@
+"""The `/plume` command grammar: what a person typed -> one frozen Command, or a CommandError.
+
+Pure and platform-neutral (no I/O, no storage, no permissions): Slack's wire forms for people and
+channels (`<@U…>`, `<#C…|name>`) are understood only where a command expects them. Whatever comes in,
+the result is a Command or a CommandError whose text echoes at most 40 inert characters of the input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Literal
+from zoneinfo import available_timezones
+
+from bot.errors import InvalidInput
+from bot.metrics.weeks import parse_week, week_label
+from bot.schedule import DAY_NAMES, parse_days, parse_hours, parse_topics, parse_tz
+from bot.services.ambassadors import normalize_handle
+
+MAX_TEXT = 2000  # the longest valid command (20 topics of 50 characters) is about 1,050 characters
+MAX_TOPIC_LENGTH = 50
+MAX_TOPICS_PER_COMMAND = 20
+MAX_SNOOZE_DAYS = 90
+ECHO_LIMIT = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """`/plume help` (or nothing at all)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """`/plume join @handle`: opt in with an X handle (without the @)."""
+
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """`/plume leave`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """`/plume me [YYYY-Www]`: the caller's figures; `week` is a canonical label like `2026-W46`."""
+
+    week: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """`/plume hours 09:00-18:00 [days] [Area/City]`; None means "keep what is set"."""
+
+    start_minute: int
+    end_minute: int
+    days: tuple[int, ...] | None = None
+    tz: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Nudges:
+    """`/plume nudges on|off|log|snooze Nd|Nw`; `days` is set only for snooze."""
+
+    action: Literal["on", "off", "log", "snooze"]
+    days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """`/plume topics add|remove T[, T…]` or `/plume topics list` (empty `topics`)."""
+
+    action: Literal["add", "remove", "list"]
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """`/plume export`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """`/plume forget`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Highlights:
+    """`/plume highlights on|off`."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """`/plume recap on|off`."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdminChannel:
+    """`/plume admin channel #channel`: Slack's `<#C…|name>` gives both, a plain `#name` the name only."""
+
+    channel_id: str | None
+    channel_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminInvite:
+    """`/plume admin invite @user @handle`: a chat user id and an X handle (without the @)."""
+
+    user_id: str
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdminStatus:
+    """`/plume admin status`."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSettings:
+    """`/plume admin settings [KEY VALUE]`: both None to list, else the key and its parsed value."""
+
+    key: str | None = None
+    value: int | float | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminDigestPreview:
+    """`/plume admin digest preview`."""
+
+
+Command = (
+    Help
+    | Join
+    | Leave
+    | Me
+    | Hours
+    | Nudges
+    | Topics
+    | Export
+    | Forget
+    | Highlights
+    | Recap
+    | AdminChannel
+    | AdminInvite
+    | AdminStatus
+    | AdminSettings
+    | AdminDigestPreview
+)
+
+# Usage lines keyed by command path; every CommandError.usage is one of these values.
+_USAGE: dict[str, str] = {
+    "help": "/plume help",
+    "join": "/plume join @handle",
+    "leave": "/plume leave",
+    "me": "/plume me [YYYY-Www]",
+    "hours": "/plume hours HH:MM-HH:MM [days] [Area/City]",
+    "nudges": "/plume nudges on|off|log",
+    "nudges snooze": "/plume nudges snooze Nd|Nw",
+    "topics": "/plume topics add|remove topic[, topic…]",
+    "topics list": "/plume topics list",
+    "export": "/plume export",
+    "forget": "/plume forget",
+    "highlights": "/plume highlights on|off",
+    "recap": "/plume recap on|off",
+    "admin channel": "/plume admin channel #channel",
+    "admin invite": "/plume admin invite @user @handle",
+    "admin status": "/plume admin status",
+    "admin settings": "/plume admin settings [KEY VALUE]",
+    "admin digest preview": "/plume admin digest preview",
+}
+
+HELP_LINES: tuple[tuple[str, str], ...] = tuple(
+    (_USAGE[key], description)
+    for key, description in (
+        ("help", "Show these commands."),
+        ("join", "Join the program with your X handle; Plume reads its public posts and metrics."),
+        ("leave", "Leave the program; your data is deleted."),
+        ("me", "Your own figures, visible only to you, optionally for one ISO week."),
+        ("hours", "Set your work hours, and optionally your work days and timezone."),
+        ("nudges", "Turn work-hours nudges on or off, or see the ones you were sent."),
+        ("nudges snooze", f"Pause nudges for 1 to {MAX_SNOOZE_DAYS} days, e.g. 7d or 2w."),
+        (
+            "topics",
+            f"Declare or drop topics you post about, comma-separated (up to {MAX_TOPICS_PER_COMMAND}).",
+        ),
+        ("topics list", "Show your declared topics."),
+        ("export", "Get everything Plume holds about you as a file."),
+        ("forget", "Erase everything Plume holds about you."),
+        ("highlights", "Allow or stop your best posts appearing in the weekly digest."),
+        ("recap", "Turn your private weekly recap on or off."),
+        ("admin channel", "Admins only: choose the channel for the weekly digest."),
+        ("admin invite", "Admins only: invite a colleague to join with their X handle."),
+        ("admin status", "Admins only: see how the program is doing."),
+        ("admin settings", "Admins only: list the workspace settings, or change one."),
+        ("admin digest preview", "Admins only: preview the weekly digest privately."),
+    )
+)
+
+
+class CommandError(InvalidInput):
+    """A command that does not parse: a short, inert message and the closest valid usage line."""
+
+    def __init__(self, message: str, usage: str = _USAGE["help"]) -> None:
+        """Keep message and usage apart for renderers; `str()` gives both, usage on its own line."""
+        # Echoes are already made inert where they are built; this pass guards against a future slip.
+        self.message = _inert(message)
+        self.usage = _inert(usage)
+        super().__init__(f"{self.message}\nTry: `{self.usage}`")
+
+
+def help_text() -> str:
+    """Every command and what it does, one per line, as plain text."""
+    return "\n".join(f"{usage} — {description}" for usage, description in HELP_LINES)
+
+
+# --- making echoed text harmless -------------------------------------------------------------------
+
+# Mention and markup characters become lookalikes, so an echo can never ping, link or break a code span.
+_ECHO_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "&": "＆", "`": "'", "@": "＠"})
+_INERT_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
+
+
+def _inert(text: str) -> str:
+    """Text without control, format or unassigned characters, and with `<`, `>`, `&` swapped out."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").translate(_INERT_LOOKALIKES)
+
+
+def _echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """At most `limit` characters of what the person typed, made inert for any chat renderer."""
+    clean = _inert(" ".join(text.split())).translate(_ECHO_LOOKALIKES)
+    if not clean:
+        return "…"
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+# A Slack mention or link (`<@U1|jo smith>`) stays one token even with spaces inside.
+_TOKEN = re.compile(r"<[^<>]*>(?!\S)|\S+")
+
+
+def parse_command(text: str) -> Command:
+    """Parse what followed `/plume`; anything that is not a command raises CommandError."""
+    if not isinstance(text, str):
+        raise CommandError("I could not read that command.")
+    collapsed = " ".join(text.split())
+    if len(collapsed) > MAX_TEXT:
+        raise CommandError(f"That is too long for a command (at most {MAX_TEXT} characters).")
+    words = _TOKEN.findall(collapsed)
+    if words and words[0].casefold() == "/plume":
+        words = words[1:]
+    if not words:
+        return Help()
+    handler = _VERBS.get(words[0].casefold())
+    if handler is None:
+        raise _unknown(words[0], words[1:], (), _TOP_CHOICES, "a Plume command")
+    return handler(words[1:])
+
+
+def _parses(text: str) -> bool:
+    """Whether a corrected command would parse (used to decide how much to suggest)."""
+    try:
+        parse_command(text)
+    except CommandError:
+        return False
+    return True
+
+
+def _usage_for(path: str) -> str:
+    """The usage line of a command path, or of the first command under it, or help."""
+    if path in _USAGE:
+        return _USAGE[path]
+    under = [usage for key, usage in _USAGE.items() if key.startswith(path + " ")]
+    above = [key for key in _USAGE if path.startswith(key + " ")]
+    if path and under:
+        return under[0]
+    if above:
+        return _USAGE[max(above, key=len)]
+    return _USAGE["help"]
+
+
+_WORD = re.compile(r"[a-z][a-z0-9_-]{0,29}")
+
+
+def _closest(word: str, choices: Mapping[str, object]) -> list[str]:
+    """The closest choice to a mistyped word, if any; `<!channel>` or a 30-letter blob is nobody's typo."""
+    typed = word.casefold()
+    return difflib.get_close_matches(typed, list(choices), n=1) if _WORD.fullmatch(typed) else []
+
+
+def _unknown(
+    word: str, rest: Sequence[str], path: tuple[str, ...], choices: Mapping[str, str], what: str
+) -> CommandError:
+    """An error for a word that is not valid here, suggesting the closest one when there is one."""
+    close = _closest(word, choices)
+    if not close:
+        return CommandError(f"`{_echo(word, 30)}` is not {what}.", _usage_for(" ".join(path)))
+    fixed = " ".join([*path, choices[close[0]]])
+    shown = _echo(word, 20)
+    message = (
+        f"`{shown}` is not {what}. Did you mean `/plume {_example(fixed, rest, ECHO_LIMIT - len(shown))}`?"
+    )
+    # The words after the typo often name the sub-command (`admn settings …`): use them for the usage.
+    usage = _usage_for(" ".join([fixed, *(w.casefold() for w in rest[:2])]))
+    return CommandError(message, _usage_for(fixed) if usage == _USAGE["help"] else usage)
+
+
+def _example(fixed: str, rest: Sequence[str], budget: int) -> str:
+    """The corrected command to suggest: with the rest of the line when that works, else its keywords."""
+    tail = " ".join(rest)
+    # The rest is repeated only within the echo budget, when it can be pasted back exactly (nothing was
+    # neutralized) and makes the corrected command work.
+    if tail and len(tail) <= budget and _echo(tail) == tail and _parses(f"{fixed} {tail}"):
+        return f"{fixed} {tail}"
+    for size in (2, 1):
+        longer = " ".join([fixed, *(w.casefold() for w in rest[:size])])
+        if len(rest) >= size and any(key == longer or key.startswith(longer + " ") for key in _USAGE):
+            return longer
+    return fixed
+
+
+def _no_args(command: Command, key: str, args: Sequence[str]) -> Command:
+    """A command that takes nothing after it; extra words are refused (leave and forget are final)."""
+    if args:
+        raise CommandError(f"`/plume {key}` takes nothing after it.", _USAGE[key])
+    return command
+
+
+# --- people's commands ---------------------------------------------------------------------------
+
+
+def _help(args: Sequence[str]) -> Help:
+    """Help ignores anything after it: asking for help should never fail."""
+    return Help()
+
+
+def _handle(token: str, key: str) -> str:
+    """An X handle without its @, or a CommandError in the words of `key`'s usage."""
+    try:
+        return normalize_handle(token)
+    except InvalidInput:
+        message = f"`{_echo(token, 30)}` is not an X handle (1-15 letters, digits or _)."
+        raise CommandError(message, _USAGE[key]) from None
+
+
+def _join(args: Sequence[str]) -> Join:
+    """`join @handle`."""
+    if len(args) != 1:
+        raise CommandError("Give your X handle, like `/plume join @your_handle`.", _USAGE["join"])
+    return Join(_handle(args[0], "join"))
+
+
+def _me(args: Sequence[str]) -> Me:
+    """`me [YYYY-Www]`, keeping the week's canonical label."""
+    if not args:
+        return Me()
+    if len(args) > 1:
+        raise CommandError("Give at most one week, like `2026-W46`.", _USAGE["me"])
+    token = args[0]
+    try:
+        if not token.isascii():  # Unicode digits would parse, but nobody means them
+            raise InvalidInput(token)
+        return Me(week_label(parse_week(token)))
+    except (InvalidInput, ValueError):  # ValueError: a year pandas cannot hold
+        raise CommandError(f"`{_echo(token)}` is not an ISO week like 2026-W46.", _USAGE["me"]) from None
+
+
+_HOURS_LEAD = re.compile(r"([0-9]{1,2}:[0-9]{2}) ?- ?([0-9]{1,2}:[0-9]{2})(?: (.+))?")
+
+
+def _hours(args: Sequence[str]) -> Hours:
+    """`hours HH:MM-HH:MM` then optional days and timezone in any order."""
+    rest = " ".join(args).replace("–", "-").replace("—", "-")  # typographic dashes from autocorrect
+    match = _HOURS_LEAD.fullmatch(rest)
+    if not match:
+        raise CommandError(
+            "Give your hours like `09:00-18:00`, then days and timezone if needed.", _USAGE["hours"]
+        )
+    try:
+        start, end = parse_hours(f"{match[1]}-{match[2]}")
+    except InvalidInput as exc:  # its message quotes only the 11 characters matched above
+        raise CommandError(_echo(str(exc), 80).replace("'", "`"), _USAGE["hours"]) from None
+    days, tz = _days_and_zone((match[3] or "").split())
+    return Hours(start, end, days, tz)
+
+
+def _days_and_zone(tokens: Sequence[str]) -> tuple[tuple[int, ...] | None, str | None]:
+    """Split what follows the hours into work days and one timezone (anything with a `/` is a zone)."""
+    zones = [t for t in tokens if "/" in t or t.casefold() in _zone_map()]
+    day_words = [t for t in tokens if t not in zones]
+    if len(zones) > 1:
+        raise CommandError("Give one timezone, like `Europe/Paris`.", _USAGE["hours"])
+    tz = None
+    if zones:
+        try:
+            tz = _canonical_zone(zones[0])
+        except InvalidInput:
+            message = f"`{_echo(zones[0])}` is not a timezone like Europe/Paris."
+            raise CommandError(message, _USAGE["hours"]) from None
+    return (_days(" ".join(day_words)) if day_words else None), tz
+
+
+def _days(text: str) -> tuple[int, ...]:
+    """Work days written `mon-fri`, `mon, wed, fri`, `mon wed fri` or `sun - thu`."""
+    compact = re.sub(r"[ ,]+", ",", re.sub(r" ?- ?", "-", text)).strip(",")
+    try:
+        return parse_days(compact)
+    except InvalidInput:
+        message = f"`{_echo(text)}` are not days like mon-fri or mon,wed,fri."
+        raise CommandError(message, _USAGE["hours"]) from None
+
+
+@lru_cache(maxsize=1)
+def _zone_map() -> dict[str, str]:
+    """Every IANA zone name by its case-folded spelling (no two zones differ only by case)."""
+    return {name.casefold(): name for name in available_timezones()} | {"utc": "UTC"}
+
+
+def _canonical_zone(text: str) -> str:
+    """`europe/paris` -> `Europe/Paris`, validated by parse_tz; InvalidInput otherwise."""
+    return parse_tz(_zone_map().get(text.casefold(), text))
+
+
+_SNOOZE = re.compile(r"([0-9]{1,3})(d|days?|w|weeks?)?")
+
+
+def _nudges(args: Sequence[str]) -> Nudges:
+    """`nudges on|off|log` or `nudges snooze Nd|Nw`."""
+    if not args:
+        raise CommandError("Say `on`, `off`, `log` or `snooze 7d`.", _USAGE["nudges"])
+    action = args[0].casefold()
+    if action in ("on", "off", "log"):
+        if len(args) > 1:
+            raise CommandError(f"`/plume nudges {action}` takes nothing after it.", _USAGE["nudges"])
+        return Nudges(action)
+    if action == "snooze":
+        return Nudges("snooze", _snooze_days(args[1:]))
+    choices = {word: word for word in ("on", "off", "log", "snooze")}
+    raise _unknown(args[0], args[1:], ("nudges",), choices, "a nudges option")
+
+
+def _snooze_days(args: Sequence[str]) -> int:
+    """`7d`, `7`, `7 days`, `2w` -> days, within 1 to 90."""
+    text = "".join(args).casefold()
+    match = _SNOOZE.fullmatch(text)
+    if not match:
+        raise CommandError("Snooze for some days or weeks, like `7d` or `2w`.", _USAGE["nudges snooze"])
+    days = int(match[1]) * (7 if (match[2] or "d").startswith("w") else 1)
+    if not 1 <= days <= MAX_SNOOZE_DAYS:
+        message = f"Snooze for 1 to {MAX_SNOOZE_DAYS} days; `{_echo(text)}` is {days} days."
+        raise CommandError(message, _USAGE["nudges snooze"])
+    return days
+
+
+def _topics(args: Sequence[str]) -> Topics:
+    """`topics add|remove T[, T…]`, `topics list`, and bare `topics` as list."""
+    action = args[0].casefold() if args else "list"
+    if action == "list":
+        if args[1:]:
+            raise CommandError("`/plume topics list` takes nothing after it.", _USAGE["topics list"])
+        return Topics("list")
+    if action in ("add", "remove"):
+        return Topics(action, _topic_list(" ".join(args[1:])))
+    choices = {word: word for word in ("add", "remove", "list")}
+    raise _unknown(args[0], args[1:], ("topics",), choices, "a topics option")
+
+
+# Bidirectional controls can make a stored topic display as something else (Trojan Source).
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _topic_list(text: str) -> tuple[str, ...]:
+    """Comma-separated topics, each at most 50 characters, at most 20, free of markup and controls."""
+    # Slack sends a typed `&` as `&amp;` (and `<`, `>` as entities); store what the person typed.
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if "<" in text or ">" in text:
+        raise CommandError("Topics cannot contain mentions, links or angle brackets.", _USAGE["topics"])
+    if any(ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise CommandError("Topics cannot contain control characters.", _USAGE["topics"])
+    topics = parse_topics(text)
+    if not topics:
+        raise CommandError("Name at least one topic, like `b2b, #marketing`.", _USAGE["topics"])
+    if len(topics) > MAX_TOPICS_PER_COMMAND:
+        message = f"At most {MAX_TOPICS_PER_COMMAND} topics at a time; that was {len(topics)}."
+        raise CommandError(message, _USAGE["topics"])
+    for topic in topics:
+        if len(topic) > MAX_TOPIC_LENGTH:
+            message = f"`{_echo(topic, 30)}` is longer than {MAX_TOPIC_LENGTH} characters."
+            raise CommandError(message, _USAGE["topics"])
+    return topics
+
+
+def _switch(make: Callable[[bool], Command], key: str, args: Sequence[str]) -> Command:
+    """`highlights on|off` and `recap on|off`."""
+    if len(args) == 1 and args[0].casefold() in ("on", "off"):
+        return make(args[0].casefold() == "on")
+    if len(args) == 1:
+        raise _unknown(args[0], (), (key,), {"on": "on", "off": "off"}, f"a {key} option")
+    raise CommandError("Say `on` or `off`.", _USAGE[key])
+
+
+# --- admin commands ------------------------------------------------------------------------------
+
+_SLACK_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,})(?:\|([^<>|]*))?>")
+_SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>")
+_CHANNEL_NAME = re.compile(r"[\w-]{1,80}")
+
+
+def _admin(args: Sequence[str]) -> Command:
+    """`admin channel|invite|status|settings|digest …` (who may run them is decided elsewhere)."""
+    if not args:
+        message = "Which admin command: `status`, `channel`, `invite`, `settings` or `digest preview`?"
+        raise CommandError(message, _USAGE["admin status"])
+    handler = _ADMIN.get(args[0].casefold())
+    if handler is None:
+        raise _unknown(args[0], args[1:], ("admin",), {w: w for w in _ADMIN}, "an admin command")
+    return handler(args[1:])
+
+
+def _admin_channel(args: Sequence[str]) -> AdminChannel:
+    """`admin channel #name`, or Slack's `<#C0123ABC|name>` / `<#C0123ABC>`."""
+    usage = _USAGE["admin channel"]
+    if len(args) != 1:
+        raise CommandError("Name one channel, like `#plume-digest`.", usage)
+    token = args[0]
+    slack = _SLACK_CHANNEL.fullmatch(token)
+    name = slack[2] if slack else token.removeprefix("#") if token.startswith("#") else None
+    if name and not _CHANNEL_NAME.fullmatch(name):
+        raise CommandError(f"`{_echo(name)}` is not a channel name.", usage)
+    if slack:
+        return AdminChannel(slack[1], name or None)
+    if name:
+        return AdminChannel(None, name)
+    raise CommandError(f"`{_echo(token)}` is not a channel; pick one with `#`.", usage)
+
+
+def _admin_invite(args: Sequence[str]) -> AdminInvite:
+    """`admin invite @user @handle`; the two may come in either order, they cannot be confused."""
+    usage = _USAGE["admin invite"]
+    if len(args) != 2:
+        raise CommandError("Mention the person, then give their X handle.", usage)
+    users = [_SLACK_USER.fullmatch(token) for token in args]
+    if users[0] and not users[1]:
+        return AdminInvite(users[0][1], _handle(args[1], "admin invite"))
+    if users[1] and not users[0]:
+        return AdminInvite(users[1][1], _handle(args[0], "admin invite"))
+    raise CommandError("Mention one person (pick them with @) and give their X handle.", usage)
+
+
+def _admin_digest(args: Sequence[str]) -> AdminDigestPreview:
+    """`admin digest preview`."""
+    usage = _USAGE["admin digest preview"]
+    if not args:
+        raise CommandError("Say `/plume admin digest preview`.", usage)
+    if args[0].casefold() != "preview":
+        raise _unknown(args[0], args[1:], ("admin", "digest"), {"preview": "preview"}, "a digest option")
+    if args[1:]:
+        raise CommandError("`/plume admin digest preview` takes nothing after it.", usage)
+    return AdminDigestPreview()
+
+
+def _admin_settings(args: Sequence[str]) -> AdminSettings:
+    """`admin settings` lists; `admin settings KEY VALUE` changes one, parsed and range-checked."""
+    usage = _USAGE["admin settings"]
+    if not args:
+        return AdminSettings()
+    key = args[0].casefold().replace("-", "_")
+    spec = ADMIN_SETTINGS.get(key)
+    if spec is None:
+        raise _unknown_setting(args[0])
+    if len(args) != 2:
+        raise CommandError(f"Give `{key}` one value: {spec.allowed}.", usage)
+    try:
+        value = spec.parse(args[1])
+    except InvalidInput:
+        raise CommandError(f"`{key}` must be {spec.allowed}; not `{_echo(args[1], 30)}`.", usage) from None
+    return AdminSettings(key, value)
+
+
+def _unknown_setting(word: str) -> CommandError:
+    """An error for an unknown setting key that lists the valid ones."""
+    close = _closest(word, ADMIN_SETTINGS)
+    hint = f" Did you mean `{close[0]}`?" if close else ""
+    keys = ", ".join(ADMIN_SETTINGS)
+    return CommandError(
+        f"`{_echo(word, 30)}` is not a setting.{hint} Settings: {keys}.", _USAGE["admin settings"]
+    )
+
+
+# --- admin settings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """A workspace setting an admin may change: its type, allowed values, meaning and parser."""
+
+    key: str
+    kind: Literal["int", "float", "weekday", "time", "timezone"]
+    allowed: str
+    description: str
+    parse: Callable[[str], int | float | str]  # raises InvalidInput on a bad value
+
+
+_DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _whole(text: str, low: int, high: int) -> int:
+    """A whole number from low to high, ASCII digits only (int() would take `1_0` or Arabic digits)."""
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not low <= int(text) <= high:
+        raise InvalidInput(text)
+    return int(text)
+
+
+def _decimal(text: str, low: float, high: float) -> float:
+    """A decimal number from low to high (never `nan`, `inf` or exponents)."""
+    if not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,6})?", text) or not low <= float(text) <= high:
+        raise InvalidInput(text)
+    return float(text)
+
+
+def _weekday(text: str) -> int:
+    """`mon` or `monday` (any case) -> 0."""
+    word = text.casefold()
+    if word in DAY_NAMES:
+        return DAY_NAMES.index(word)
+    if word in _DAY_WORDS:
+        return _DAY_WORDS.index(word)
+    raise InvalidInput(text)
+
+
+def _clock(text: str) -> int:
+    """`09:30` -> 570 minutes after midnight."""
+    match = _CLOCK.fullmatch(text)
+    if not match:
+        raise InvalidInput(text)
+    return int(match[1]) * 60 + int(match[2])
+
+
+def _whole_setting(key: str, low: int, high: int, description: str) -> SettingSpec:
+    """A whole-number setting."""
+    allowed = f"a whole number from {low} to {high}"
+    return SettingSpec(key, "int", allowed, description, partial(_whole, low=low, high=high))
+
+
+ADMIN_SETTINGS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        _whole_setting("min_group_size", 2, 100, "Fewest active ambassadors before program totals show."),
+        _whole_setting("burst_posts", 2, 50, "Work-hours posts that make a burst."),
+        _whole_setting("burst_minutes", 5, 480, "Longest span, in minutes, of a burst."),
+        _whole_setting("day_volume", 2, 500, "Work-hours posts in a shift that trigger a nudge."),
+        SettingSpec(
+            "baseline_ratio",
+            "float",
+            "a number from 1.1 to 10",
+            "How many times their usual volume triggers a nudge.",
+            partial(_decimal, low=1.1, high=10.0),
+        ),
+        _whole_setting("nudges_per_day", 0, 5, "Most nudges a person gets in a day."),
+        _whole_setting("nudges_per_week", 0, 20, "Most nudges a person gets in a week."),
+        _whole_setting("retention_months", 1, 36, "Months posts are kept."),
+        SettingSpec(
+            "digest_day", "weekday", "a day from mon to sun", "Day the weekly digest is posted.", _weekday
+        ),
+        SettingSpec(
+            "digest_time", "time", "a time from 00:00 to 23:59", "Time the digest is posted.", _clock
+        ),
+        SettingSpec(
+            "timezone",
+            "timezone",
+            "an IANA zone like Europe/Paris",
+            "Zone of digest day and time.",
+            _canonical_zone,
+        ),
+    )
+}
+
+
+# --- dispatch ------------------------------------------------------------------------------------
+
+_VERBS: dict[str, Callable[[Sequence[str]], Command]] = {
+    "help": _help,
+    "join": _join,
+    "leave": partial(_no_args, Leave(), "leave"),
+    "me": _me,
+    "hours": _hours,
+    "nudges": _nudges,
+    "topics": _topics,
+    "export": partial(_no_args, Export(), "export"),
+    "forget": partial(_no_args, Forget(), "forget"),
+    "highlights": partial(_switch, Highlights, "highlights"),
+    "recap": partial(_switch, Recap, "recap"),
+    "admin": _admin,
+}
+
+_ADMIN: dict[str, Callable[[Sequence[str]], Command]] = {
+    "channel": _admin_channel,
+    "invite": _admin_invite,
+    "status": partial(_no_args, AdminStatus(), "admin status"),
+    "settings": _admin_settings,
+    "digest": _admin_digest,
+}
+
+# Typo targets at the top level: the verbs, plus sub-commands people type without their parent.
+_TOP_CHOICES: dict[str, str] = {verb: verb for verb in _VERBS} | {
+    "nudge": "nudges",
+    "snooze": "nudges snooze",
+    "topic": "topics",
+    "highlight": "highlights",
+    "settings": "admin settings",
+    "status": "admin status",
+    "invite": "admin invite",
+    "channel": "admin channel",
+    "digest": "admin digest",
+    "preview": "admin digest preview",
+}

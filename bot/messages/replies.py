@@ -1,0 +1,194 @@
+"""Replies to `/plume` commands and the App Home, as neutral messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.messages.model import Action, Fact, Message, Section
+from bot.messages.terminal import STATS_ROWS, format_value
+from bot.schedule import WorkSchedule
+
+PRIVATE = "Only you can see this."
+
+
+def notice(title: str, text: str, *, kind: str = "notice") -> Message:
+    """A short ephemeral answer."""
+    return Message(kind=kind, title=title, fallback=f"{title}: {text}"[:300], sections=(Section(text=text),))
+
+
+def help_message(lines: Sequence[tuple[str, str]]) -> Message:
+    """Every command with what it does."""
+    facts = tuple(Fact(usage, description) for usage, description in lines)
+    return Message(
+        kind="help",
+        title="Plume commands",
+        fallback="Plume commands: /plume help",
+        sections=(Section(facts=facts),),
+        context=("Your work-hours figures are visible to you alone.",),
+    )
+
+
+def joined_message(handle: str, schedule: WorkSchedule, consent_text: str) -> Message:
+    """What joining means: what is tracked, who sees what, how to leave."""
+    return Message(
+        kind="joined",
+        title=f"Welcome, @{handle}! You're in.",
+        fallback=f"You joined Plume as @{handle}.",
+        sections=(
+            Section(heading="What you agreed to", text=consent_text),
+            Section(
+                heading="Your schedule",
+                facts=(
+                    Fact("Hours", f"{schedule.hours_text} {schedule.days_text}"),
+                    Fact("Timezone", schedule.tz),
+                ),
+            ),
+            Section(
+                text="Change it with `/plume hours 09:00-18:00 mon-fri Europe/Paris`. "
+                "Declare your topics with `/plume topics add b2b, #marketing`."
+            ),
+        ),
+        context=(PRIVATE,),
+    )
+
+
+def confirm_message(what: str, action_id: str, handle: str) -> Message:
+    """Ask before deleting anything."""
+    text = (
+        f"This stops tracking @{handle} and deletes everything Plume holds about you: posts, figures, "
+        "nudge history and consent record. It cannot be undone."
+    )
+    return Message(
+        kind="confirm",
+        title=f"{what}?",
+        fallback=f"Confirm {what.lower()}",
+        sections=(Section(text=text),),
+        actions=(
+            Action(action_id, f"Yes, {what.lower()}", value=handle, style="danger"),
+            Action("cancel", "Cancel", value="cancel"),
+        ),
+    )
+
+
+def week_message(report: dict[str, Any]) -> Message:
+    """`/plume me`: the week beside the person's own baseline."""
+    facts = tuple(
+        Fact(
+            label.strip(),
+            f"{format_value(key, report.get(key))} (usual {format_value(key, report['baseline'].get(key))})",
+        )
+        for key, label in STATS_ROWS
+        if not label.startswith("  ")
+    )
+    return Message(
+        kind="me",
+        title=f"Your week {report['week']} · @{report['handle']}",
+        fallback=f"Your week {report['week']}: {report['posts']} posts",
+        sections=(
+            Section(facts=facts),
+            Section(
+                text=f"Engagement is per {report['engagement_denominator']}. 'Usual' is the mean of "
+                f"your previous {report['baseline_weeks']} week(s)."
+            ),
+        ),
+        context=(f"{PRIVATE} Hours {report['hours']} {report['days']}, {report['tz']}.",),
+    )
+
+
+def invitation_message(inviter: str, handle: str) -> Message:
+    """An admin's invitation; nothing is tracked unless the person accepts."""
+    return Message(
+        kind="invitation",
+        title="You're invited to the brand-ambassador program",
+        fallback=f"Invitation to join Plume as @{handle}",
+        sections=(
+            Section(
+                text=f"{inviter} invited you to join Plume with your X account @{handle}. "
+                "Plume celebrates quality over quantity: your figures are yours alone, and "
+                "nothing is tracked unless you accept."
+            ),
+        ),
+        actions=(
+            Action("invite_accept", "Accept", value=handle, style="primary"),
+            Action("invite_decline", "Decline", value=handle),
+        ),
+    )
+
+
+def nudge_log_message(entries: Sequence[tuple[str, str, str]]) -> Message:
+    """`/plume nudges log`: (when, rule, numbers) of recent nudges."""
+    if not entries:
+        return notice("Your nudges", "No nudges so far.")
+    facts = tuple(Fact(when, f"{rule}: {numbers}") for when, rule, numbers in entries)
+    return Message(
+        kind="nudge_log",
+        title="Your recent nudges",
+        fallback="Your recent nudges",
+        sections=(Section(facts=facts),),
+        context=(PRIVATE,),
+    )
+
+
+def status_message(figures: dict[str, Any]) -> Message:
+    """`/plume admin status`: program health, never per-person work-hours figures."""
+    facts = tuple(Fact(k, str(v)) for k, v in figures.items())
+    return Message(
+        kind="status",
+        title="Plume status",
+        fallback="Plume status",
+        sections=(Section(facts=facts),),
+        context=("Per-person work-hours figures are never shown to admins.",),
+    )
+
+
+def settings_message(settings: dict[str, Any]) -> Message:
+    """`/plume admin settings`: every key and its value."""
+    facts = tuple(Fact(k, str(v)) for k, v in sorted(settings.items()))
+    return Message(
+        kind="settings",
+        title="Program settings",
+        fallback="Program settings",
+        sections=(Section(facts=facts), Section(text="Change one with `/plume admin settings KEY VALUE`.")),
+    )
+
+
+def home_message(report: dict[str, Any] | None, schedule: WorkSchedule | None, nudges: str) -> Message:
+    """The App Home: the person's own dashboard, or a join prompt."""
+    if report is None or schedule is None:
+        return Message(
+            kind="home",
+            title="Plume",
+            fallback="Join Plume",
+            sections=(
+                Section(
+                    text="Plume helps brand ambassadors post with quality, on their own "
+                    "topics, mostly outside work hours. Join with "
+                    "`/plume join @your_x_handle`."
+                ),
+            ),
+        )
+    week = week_message(report)
+    return Message(
+        kind="home",
+        title=f"Your week {report['week']}",
+        fallback=week.fallback,
+        sections=(
+            *week.sections,
+            Section(
+                heading="Settings",
+                facts=(
+                    Fact("Hours", f"{schedule.hours_text} {schedule.days_text}"),
+                    Fact("Timezone", schedule.tz),
+                    Fact("Nudges", nudges),
+                ),
+            ),
+        ),
+        images=week.images,
+        context=week.context,
+        actions=(
+            Action("home_nudges_on", "Nudges on"),
+            Action("home_nudges_off", "Nudges off"),
+            Action("home_snooze_week", "Snooze a week"),
+        ),
+    )

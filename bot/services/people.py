@@ -1,0 +1,216 @@
+"""What a person does for themselves from chat: join, leave, schedule, nudges, topics, export.
+
+Every function is scoped by workspace and chat user: nobody reaches another person's data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidInput, NotFound
+from bot.schedule import WorkSchedule, parse_topics
+from bot.services.ambassadors import apply_schedule, normalize_handle, schedule_of, track, untrack, utc_now
+from bot.storage.tables import Ambassador, FollowerSnapshot, NudgeLog, Post, XAccount
+
+MAX_TOPICS = 20
+JOIN_CONSENT = (
+    "By typing `/plume join @{handle}` you agree that Plume reads the public posts and public metrics of "
+    "@{handle} on X. Your figures (volume, work-hours share, bursts, engagement, followers, topics) are "
+    "computed against your own hours and shown only to you. The program digest shows totals only, "
+    "withheld below {min_group} active people, and highlights posts only if you allow it. Leave any "
+    "time with `/plume leave` (your data is deleted); `/plume export` gives you everything we hold."
+)
+
+
+def me(*, session: Session, workspace_id: int, chat_user_id: str) -> Ambassador:
+    """The caller's own ambassador record, or a NotFound that says how to join."""
+    stmt = select(Ambassador).where(
+        Ambassador.workspace_id == workspace_id, Ambassador.chat_user_id == chat_user_id
+    )
+    ambassador = session.scalars(stmt).first()
+    if ambassador is None:
+        raise NotFound("You haven't joined yet. Join with `/plume join @your_x_handle`.")
+    return ambassador
+
+
+def join(
+    *,
+    session: Session,
+    workspace_id: int,
+    chat_user_id: str,
+    handle: str,
+    tz: str,
+    consent_text: str,
+    now: datetime | None = None,
+) -> Ambassador:
+    """Opt the caller in under their own consent, with the exact wording they were shown."""
+    name = normalize_handle(handle)
+    current = session.scalars(
+        select(Ambassador).where(
+            Ambassador.workspace_id == workspace_id, Ambassador.chat_user_id == chat_user_id
+        )
+    ).first()
+    if current is not None and current.x_account.handle_key != name.lower():
+        raise InvalidInput(f"You already track @{current.x_account.handle}. `/plume leave` first to switch.")
+    taken = session.scalars(
+        select(Ambassador)
+        .join(XAccount, Ambassador.x_account_id == XAccount.id)
+        .where(
+            Ambassador.workspace_id == workspace_id,
+            XAccount.handle_key == name.lower(),
+            Ambassador.chat_user_id != chat_user_id,
+        )
+    ).first()
+    if taken is not None:
+        raise InvalidInput(f"@{name} is already tracked for someone else in this workspace.")
+    schedule = schedule_of(current) if current else WorkSchedule(tz=tz)
+    return track(
+        session=session,
+        workspace_id=workspace_id,
+        handle=name,
+        schedule=schedule,
+        consent_text=consent_text,
+        consent_source="self",
+        chat_user_id=chat_user_id,
+        now=(lambda: now) if now else utc_now,
+    )
+
+
+def leave(*, session: Session, workspace_id: int, chat_user_id: str) -> str:
+    """Stop tracking the caller and delete their data; returns the handle."""
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    return untrack(session=session, workspace_id=workspace_id, handle=ambassador.x_account.handle)
+
+
+def set_hours(
+    *,
+    session: Session,
+    workspace_id: int,
+    chat_user_id: str,
+    start: int,
+    end: int,
+    days: Sequence[int] | None,
+    tz: str | None,
+) -> WorkSchedule:
+    """Change the caller's work schedule; days and zone stay as they were when not given."""
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    current = schedule_of(ambassador)
+    schedule = replace(
+        current, start_minute=start, end_minute=end, days=tuple(days or current.days), tz=tz or current.tz
+    )
+    apply_schedule(ambassador, schedule)
+    return schedule
+
+
+def set_nudges(
+    *,
+    session: Session,
+    workspace_id: int,
+    chat_user_id: str,
+    action: str,
+    days: int | None = None,
+    now: datetime | None = None,
+) -> Ambassador:
+    """Turn nudges on or off, or snooze them for `days`."""
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    if action == "on":
+        ambassador.nudges_enabled, ambassador.nudges_snoozed_until = True, None
+    elif action == "off":
+        ambassador.nudges_enabled = False
+    elif action == "snooze":
+        ambassador.nudges_snoozed_until = (now or utc_now()) + timedelta(days=days or 7)
+    return ambassador
+
+
+def nudge_history(
+    *, session: Session, workspace_id: int, chat_user_id: str, limit: int = 10
+) -> list[NudgeLog]:
+    """The caller's most recent nudges, newest first."""
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    stmt = (
+        select(NudgeLog)
+        .where(NudgeLog.ambassador_id == ambassador.id)
+        .order_by(NudgeLog.claimed_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def change_topics(
+    *, session: Session, workspace_id: int, chat_user_id: str, action: str, topics: Sequence[str]
+) -> tuple[str, ...]:
+    """Add, remove or list the caller's declared topics; returns the list after the change."""
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    current = list(ambassador.topics or [])
+    if action == "add":
+        current = list(parse_topics(",".join([*current, *topics])))
+        if len(current) > MAX_TOPICS:
+            raise InvalidInput(f"At most {MAX_TOPICS} topics; remove some first.")
+    elif action == "remove":
+        drop = {t.casefold() for t in topics}
+        current = [t for t in current if t.casefold() not in drop]
+    ambassador.topics = current
+    return tuple(current)
+
+
+def set_preference(*, session: Session, workspace_id: int, chat_user_id: str, name: str, on: bool) -> None:
+    """Switch highlights or the weekly recap for the caller."""
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    if name not in ("highlights_allowed", "recap_enabled"):
+        raise KeyError(name)
+    setattr(ambassador, name, on)
+
+
+def export_csv(*, session: Session, workspace_id: int, chat_user_id: str) -> tuple[str, bytes]:
+    """Everything Plume holds about the caller as one CSV (profile, consent, snapshots, posts)."""
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    schedule = schedule_of(ambassador)
+    writer.writerow(["section", "field", "value"])
+    for field, value in (
+        ("handle", ambassador.x_account.handle),
+        ("consent_at", ambassador.consent_at.isoformat()),
+        ("consent_text", ambassador.consent_text),
+        ("timezone", schedule.tz),
+        ("hours", schedule.hours_text),
+        ("days", schedule.days_text),
+        ("country", schedule.country or ""),
+        ("topics", ", ".join(schedule.topics)),
+        ("nudges_enabled", ambassador.nudges_enabled),
+        ("highlights_allowed", ambassador.highlights_allowed),
+    ):
+        writer.writerow(["profile", field, value])
+    for snap in session.scalars(
+        select(FollowerSnapshot)
+        .where(FollowerSnapshot.x_account_id == ambassador.x_account_id)
+        .order_by(FollowerSnapshot.taken_at)
+    ):
+        writer.writerow(["followers", snap.taken_at.isoformat(), snap.followers])
+    writer.writerow([])
+    writer.writerow(["id", "created_at", "kind", "text", "lang", "likes", "reposts", "replies", "quotes"])
+    posts = session.scalars(
+        select(Post).where(Post.x_account_id == ambassador.x_account_id).order_by(Post.x_id)
+    )
+    for p in posts:
+        writer.writerow(
+            [
+                p.x_id,
+                p.created_at.isoformat(),
+                p.kind,
+                p.text,
+                p.lang or "",
+                p.likes,
+                p.reposts,
+                p.replies,
+                p.quotes,
+            ]
+        )
+    return f"plume-{ambassador.x_account.handle}.csv", out.getvalue().encode("utf-8")

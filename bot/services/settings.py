@@ -1,0 +1,40 @@
+"""Per-workspace program settings: thresholds, minimum group size, retention, digest day and time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.storage.tables import Workspace
+
+DEFAULTS: dict[str, Any] = {
+    "min_group_size": 5,
+    "burst_posts": 6,
+    "burst_minutes": 60,
+    "day_volume": 10,
+    "baseline_ratio": 2.0,
+    "nudges_per_day": 1,
+    "nudges_per_week": 2,
+    "retention_months": 13,
+    "digest_day": 0,
+    "digest_time": 9 * 60,
+    "timezone": "UTC",
+}
+
+
+def workspace_settings(workspace: Workspace) -> dict[str, Any]:
+    """Defaults overlaid with what the workspace's admins set."""
+    return {**DEFAULTS, **(workspace.settings or {}), "timezone": workspace.timezone or "UTC"}
+
+
+def set_setting(*, session: Session, workspace: Workspace, key: str, value: Any) -> dict[str, Any]:
+    """Store one (already validated) setting; returns the effective settings."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    if key == "timezone":
+        workspace.timezone = value
+    else:
+        workspace.settings = {**(workspace.settings or {}), key: value}
+    session.flush()
+    return workspace_settings(workspace)

@@ -1,0 +1,111 @@
+"""Buttons: leave/forget confirmations, invitations, App Home switches."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.errors import PlumeError
+from bot.messages.replies import joined_message, notice
+from bot.services import people
+from bot.services.ambassadors import schedule_of
+from bot.services.settings import workspace_settings
+from bot.storage.db import transaction
+from bot.storage.tables import Workspace
+from handlers.slack.context import SlackDeps, workspace_id
+from handlers.slack.home import publish_home
+from handlers.slack.ids import ActionId
+from handlers.slack.render import fallback_text, to_blocks
+
+
+def _answer(respond, message) -> None:
+    """Replace the message that carried the button (confirmations must not linger)."""
+    respond(blocks=to_blocks(message), text=fallback_text(message), replace_original=True)
+
+
+def handle_leave_confirm(ack, body, respond, deps: SlackDeps) -> None:
+    """Delete the person's data after they confirmed; leave and forget both erase everything."""
+    ack()
+    ws = workspace_id(deps, body["team"]["id"])
+    try:
+        with transaction(deps.runtime.sessions) as session:
+            handle = people.leave(session=session, workspace_id=ws, chat_user_id=body["user"]["id"])
+        message = notice("Done", f"Plume stopped tracking @{handle} and deleted your data. Thank you!")
+    except PlumeError as exc:
+        message = notice("Plume", str(exc), kind="error")
+    _answer(respond, message)
+
+
+def handle_cancel(ack, respond) -> None:
+    ack()
+    respond(delete_original=True)
+
+
+def handle_invite_accept(ack, body, respond, client, deps: SlackDeps) -> None:
+    """The invited person accepts: their click is their consent, recorded with the invitation text."""
+    ack()
+    user_id, handle = body["user"]["id"], body["actions"][0]["value"]
+    ws = workspace_id(deps, body["team"]["id"])
+    profile = client.users_info(user=user_id)["user"]
+    try:
+        with transaction(deps.runtime.sessions) as session:
+            min_group = workspace_settings(session.get(Workspace, ws))["min_group_size"]
+            consent = "Accepted an invitation. " + people.JOIN_CONSENT.format(
+                handle=handle, min_group=min_group
+            )
+            amb = people.join(
+                session=session,
+                workspace_id=ws,
+                chat_user_id=user_id,
+                handle=handle,
+                tz=profile.get("tz") or "UTC",
+                consent_text=consent,
+            )
+            message = joined_message(amb.x_account.handle, schedule_of(amb), consent)
+    except PlumeError as exc:
+        message = notice("Plume", str(exc), kind="error")
+    _answer(respond, message)
+
+
+def handle_invite_decline(ack, respond) -> None:
+    ack()
+    _answer(respond, notice("No problem", "Nothing was tracked. You can join later with `/plume join`."))
+
+
+def _home_switch(action: str, days: int | None = None):
+    def handler(ack, body, client, deps: SlackDeps) -> None:
+        ack()
+        ws = workspace_id(deps, body["team"]["id"])
+        with transaction(deps.runtime.sessions) as session:
+            people.set_nudges(
+                session=session,
+                workspace_id=ws,
+                chat_user_id=body["user"]["id"],
+                action=action,
+                days=days,
+                now=deps.clock(),
+            )
+        publish_home(deps, client, ws, body["user"]["id"])
+
+    return handler
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    """Attach the button listeners."""
+    app.action(ActionId.LEAVE_CONFIRM)(
+        lambda ack, body, respond: handle_leave_confirm(ack, body, respond, deps)
+    )
+    app.action(ActionId.FORGET_CONFIRM)(
+        lambda ack, body, respond: handle_leave_confirm(ack, body, respond, deps)
+    )
+    app.action(ActionId.CANCEL)(handle_cancel)
+    app.action(ActionId.INVITE_ACCEPT)(
+        lambda ack, body, respond, client: handle_invite_accept(ack, body, respond, client, deps)
+    )
+    app.action(ActionId.INVITE_DECLINE)(handle_invite_decline)
+    for action_id, action, days in (
+        (ActionId.HOME_NUDGES_ON, "on", None),
+        (ActionId.HOME_NUDGES_OFF, "off", None),
+        (ActionId.HOME_SNOOZE_WEEK, "snooze", 7),
+    ):
+        switch = _home_switch(action, days)
+        app.action(action_id)(lambda ack, body, client, _s=switch: _s(ack, body, client, deps))

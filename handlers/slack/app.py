@@ -1,0 +1,82 @@
+"""The Slack composition root: a Bolt app wired to the core, single- or multi-workspace."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.runtime import Runtime
+from handlers.slack import actions, commands, events
+from handlers.slack.context import SlackDeps
+from handlers.slack.installation import EncryptedInstallationStore
+
+SCOPES = ["commands", "chat:write", "im:write", "users:read", "files:write"]
+log = logging.getLogger(__name__)
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429 (after Retry-After) and connection errors."""
+    handlers = [ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)]
+    return WebClient(token=token, base_url=settings.SLACK_API_URL, retry_handlers=handlers)
+
+
+def _oauth_settings(settings: Settings, runtime: Runtime) -> OAuthSettings:
+    """Multi-workspace install, with installations and OAuth state in Plume's own database."""
+    store = EncryptedInstallationStore(
+        settings.SLACK_CLIENT_ID or "",
+        runtime.engine,
+        settings.PLUME_ENCRYPTION_KEY.get_secret_value() if settings.PLUME_ENCRYPTION_KEY else None,
+    )
+    state = SQLAlchemyOAuthStateStore(
+        expiration_seconds=600, engine=runtime.engine, table_name="slack_oauth_states"
+    )
+    store.create_tables()
+    state.metadata.create_all(runtime.engine)
+    return OAuthSettings(
+        client_id=settings.SLACK_CLIENT_ID,
+        client_secret=settings.SLACK_CLIENT_SECRET.get_secret_value(),
+        scopes=SCOPES,
+        installation_store=store,
+        state_store=state,
+    )
+
+
+def build_app(
+    settings: Settings, runtime: Runtime, *, process_before_response: bool = False, deps=None
+) -> App:
+    """The Bolt app. With SLACK_CLIENT_ID/SECRET it installs into many workspaces; else SLACK_BOT_TOKEN."""
+    if settings.SLACK_SIGNING_SECRET is None:
+        raise ConfigError("Bad setting SLACK_SIGNING_SECRET: required to verify requests from Slack.")
+    multi = bool(settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET)
+    if not multi and settings.SLACK_BOT_TOKEN is None:
+        raise ConfigError(
+            "Bad setting SLACK_BOT_TOKEN: required (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)."
+        )
+    token = None if multi else settings.SLACK_BOT_TOKEN.get_secret_value()
+    app = App(
+        signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
+        client=web_client(settings, token),
+        token=token,
+        oauth_settings=_oauth_settings(settings, runtime) if multi else None,
+        process_before_response=process_before_response,
+        token_verification_enabled=False,
+        logger=log,
+    )
+    deps = deps or SlackDeps(runtime=runtime, settings=settings)
+    events.register(app, deps)
+    commands.register(app, deps)
+    actions.register(app, deps)
+
+    @app.error
+    def _on_error(error, body, logger):  # one place for the unexpected: log it, never show a trace
+        logger.exception("listener failed", exc_info=error)
+        return BoltResponse(status=200, body="")
+
+    return app

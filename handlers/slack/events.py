@@ -1,0 +1,75 @@
+"""Events: App Home opened, uninstall and token revocation; retries deduplicated on event_id."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.db import transaction
+from bot.storage.tables import ProcessedEvent, Workspace
+from handlers.slack.context import SlackDeps, workspace_id
+from handlers.slack.home import publish_home
+
+log = logging.getLogger(__name__)
+
+
+def first_delivery(deps: SlackDeps, event_id: str, team_id: str) -> bool:
+    """Claim an event id; False when it was already handled (a Slack retry)."""
+    try:
+        with transaction(deps.runtime.sessions) as session:
+            session.add(ProcessedEvent(event_id=event_id, team_id=team_id, received_at=deps.clock()))
+        return True
+    except IntegrityError:
+        return False
+
+
+def dedupe_events(deps: SlackDeps):
+    """Global middleware: an event already seen is acked and goes no further."""
+
+    def middleware(body, next, ack=None):
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not first_delivery(deps, event_id, body.get("team_id", "")):
+            log.info("duplicate event skipped", extra={"fields": {"event_id": event_id}})
+            if ack is not None:
+                ack()
+            return None
+        return next()
+
+    return middleware
+
+
+def handle_home_opened(event, client, context, deps: SlackDeps) -> None:
+    """Publish the person's dashboard whenever they open the Home tab."""
+    if event.get("tab") not in (None, "home"):
+        return
+    publish_home(deps, client, workspace_id(deps, context.team_id), event["user"])
+
+
+def handle_uninstalled(context, deps: SlackDeps, installation_store=None) -> None:
+    """Forget the workspace's tokens now, and schedule its data purge."""
+    team_id = context.team_id
+    if installation_store is not None:
+        installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
+    with transaction(deps.runtime.sessions) as session:
+        ws = session.get(Workspace, workspace_id(deps, team_id))
+        ws.settings = {**(ws.settings or {}), "purge_after": deps.clock().isoformat()}
+    log.info("workspace uninstalled", extra={"fields": {"team": team_id}})
+
+
+def handle_tokens_revoked(event, context, deps: SlackDeps, installation_store=None) -> None:
+    """Delete revoked tokens (bot tokens: the whole installation)."""
+    if installation_store is not None and event.get("tokens", {}).get("bot"):
+        installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    """Attach the event listeners and the dedupe middleware."""
+    store = app.installation_store if app.oauth_flow is not None else None
+    app.use(dedupe_events(deps))
+    app.event("app_home_opened")(
+        lambda event, client, context: handle_home_opened(event, client, context, deps)
+    )
+    app.event("app_uninstalled")(lambda context: handle_uninstalled(context, deps, store))
+    app.event("tokens_revoked")(lambda event, context: handle_tokens_revoked(event, context, deps, store))

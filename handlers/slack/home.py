@@ -1,0 +1,66 @@
+"""The App Home: the person's own dashboard with this week against their baseline, or a join prompt."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+
+from bot.charts import heatmap_png
+from bot.errors import NotFound
+from bot.messages.model import Image
+from bot.messages.replies import home_message
+from bot.metrics.weeks import week_label
+from bot.services import people
+from bot.services.ambassadors import schedule_of
+from bot.services.stats import week_stats
+from bot.storage.db import transaction
+from handlers.slack.context import SlackDeps
+from handlers.slack.render import to_blocks
+
+log = logging.getLogger(__name__)
+
+
+def publish_home(deps: SlackDeps, client: WebClient, workspace_id: int, user_id: str) -> None:
+    """Build and publish the Home tab for one person."""
+    report = schedule = None
+    nudges = ""
+    with transaction(deps.runtime.sessions) as session:
+        try:
+            amb = people.me(session=session, workspace_id=workspace_id, chat_user_id=user_id)
+        except NotFound:
+            amb = None
+        if amb is not None:
+            schedule = schedule_of(amb)
+            week = week_label(deps.clock().astimezone(ZoneInfo(schedule.tz)).date())
+            report = week_stats(
+                session=session, workspace_id=workspace_id, handle=amb.x_account.handle, week_text=week
+            )
+            nudges = (
+                "off"
+                if not amb.nudges_enabled
+                else (
+                    f"snoozed until {amb.nudges_snoozed_until:%Y-%m-%d}" if amb.nudges_snoozed_until else "on"
+                )
+            )
+    message = home_message(report, schedule, nudges)
+    files = _chart(client, user_id, report) if report else {}
+    images = tuple(Image(path, "Your posts by weekday and local hour", "When you posted") for path in files)
+    message = replace(message, images=images)
+    client.views_publish(user_id=user_id, view={"type": "home", "blocks": to_blocks(message, files)})
+
+
+def _chart(client: WebClient, user_id: str, report: dict) -> dict[str, str]:
+    """Upload the person's hour x weekday chart privately; returns {path: file id}."""
+    path = Path(tempfile.mkdtemp()) / f"plume-{user_id}-{report['week']}.png"
+    heatmap_png(report["hour_weekday"], path, f"Your week {report['week']}, local time")
+    try:
+        uploaded = client.files_upload_v2(file=str(path), filename=path.name, title="When you posted")
+        return {str(path): uploaded["file"]["id"]}
+    except Exception:  # a chart is a nicety: the dashboard still publishes without it
+        log.warning("home chart upload failed", exc_info=True)
+        return {}

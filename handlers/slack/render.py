@@ -1,0 +1,106 @@
+"""Neutral messages to Slack Block Kit, built with typed `slack_sdk.models.blocks`.
+
+All text from users or X is escaped for mrkdwn here (`&`, `<`, `>`), so a post or a name containing
+`<!channel>` or `<@U123>` never pings anyone. Limits: at most 50 blocks, section text at most 3,000
+characters, 10 fields per section.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.messages.model import Action, Message, Section
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_FIELDS = 10
+MAX_HEADER = 150
+
+
+def escape(text: str) -> str:
+    """Escape the three characters mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    """Shorten to a Slack limit, saying so with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _section_blocks(section: Section) -> list[Block]:
+    """A neutral section as one or more Slack section blocks."""
+    blocks: list[Block] = []
+    parts = []
+    if section.heading:
+        parts.append(f"*{escape(section.heading)}*")
+    if section.text:
+        parts.append(escape(section.text))
+    parts += [f"• <{escape(link.url)}|{escape(link.label)}>" for link in section.links]
+    if parts:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip("\n".join(parts), MAX_SECTION))))
+    facts = [
+        MarkdownTextObject(text=_clip(f"*{escape(f.label)}*\n{escape(f.value)}", 2000)) for f in section.facts
+    ]
+    for start in range(0, len(facts), MAX_FIELDS):
+        blocks.append(SectionBlock(fields=facts[start : start + MAX_FIELDS]))
+    return blocks
+
+
+def _button(action: Action) -> ButtonElement:
+    """A button; the style is only set when it is one Slack knows."""
+    style = action.style if action.style in ("primary", "danger") else None
+    return ButtonElement(
+        text=_clip(action.label, 75), action_id=action.action_id, value=action.value[:2000], style=style
+    )
+
+
+def to_blocks(message: Message, image_files: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Block Kit JSON for a message. `image_files` maps an image's path to its uploaded Slack file id;
+    images without one are left out (Slack cannot show a local file)."""
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_clip(message.title, MAX_HEADER)))]
+    for section in message.sections:
+        blocks += _section_blocks(section)
+    for image in message.images:
+        file_id = (image_files or {}).get(image.path)
+        if file_id:
+            blocks.append(
+                ImageBlock(
+                    slack_file={"id": file_id},
+                    alt_text=_clip(image.alt, 2000),
+                    title=PlainTextObject(text=_clip(image.title, 2000)),
+                )
+            )
+    if message.context:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=_clip(escape(c), 3000)) for c in message.context[:10]]
+            )
+        )
+    if message.actions:
+        blocks.append(ActionsBlock(elements=[_button(a) for a in message.actions[:25]]))
+    if message.footer:
+        blocks += [
+            DividerBlock(),
+            ContextBlock(elements=[MarkdownTextObject(text=_clip(escape(message.footer), 3000))]),
+        ]
+    if len(blocks) > MAX_BLOCKS:
+        blocks = [*blocks[: MAX_BLOCKS - 1], ContextBlock(elements=[MarkdownTextObject(text="(shortened)")])]
+    return [block.to_dict() for block in blocks]
+
+
+def fallback_text(message: Message) -> str:
+    """The notification text Slack shows where blocks cannot be (escaped too)."""
+    return _clip(escape(message.fallback or message.title), 3000)

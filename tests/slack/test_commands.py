@@ -1,0 +1,134 @@
+"""`/plume` end to end in-process: signed requests, the real Bolt app, the fake Slack Web API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.storage.db import transaction
+from bot.storage.tables import Ambassador, Workspace
+from tests.slack.conftest import NOW, text_of
+
+
+def ambassadors(runtime) -> list[Ambassador]:
+    with transaction(runtime.sessions) as session:
+        return list(session.scalars(select(Ambassador).order_by(Ambassador.id)))
+
+
+def test_help_lists_every_command_ephemerally(chat):
+    body = chat.command("help")
+    assert body["response_type"] == "ephemeral"
+    shown = text_of(body)
+    for usage in (
+        "join @handle",
+        "leave",
+        "me",
+        "hours",
+        "nudges",
+        "topics",
+        "export",
+        "forget",
+        "admin channel",
+    ):
+        assert usage in shown
+
+
+def test_join_records_the_consent_shown_and_the_profile_timezone(chat, runtime, slack):
+    body = chat.command("join @Ana_Writes")
+    shown = text_of(body)
+    [amb] = ambassadors(runtime)
+    assert (amb.chat_user_id, amb.timezone, amb.consent_source) == ("U100", "Europe/Paris", "self")
+    assert amb.consent_text in shown.replace("*", "") or amb.consent_text.replace("`", "") in shown
+    assert "only to you" in amb.consent_text and "/plume leave" in amb.consent_text
+    assert [c.body["user"] for c in slack.calls_to("users.info")] == ["U100"]
+
+
+def test_schedule_topics_and_nudges(chat, runtime):
+    chat.command("join @ana")
+    assert "10:00-19:00 mon,tue,wed,thu, Europe/Lisbon" in text_of(
+        chat.command("hours 10:00-19:00 mon-thu Europe/Lisbon")
+    )
+    assert "b2b, #marketing" in text_of(chat.command("topics add b2b, #marketing"))
+    assert "#marketing" not in text_of(chat.command("topics remove #marketing"))
+    assert "2026-11-25" in text_of(chat.command("nudges snooze 7d"))
+    chat.command("nudges off")
+    [amb] = ambassadors(runtime)
+    assert (amb.work_start, amb.work_end, amb.work_days, amb.timezone) == (
+        600,
+        1140,
+        [0, 1, 2, 3],
+        "Europe/Lisbon",
+    )
+    assert amb.topics == ["b2b"] and amb.nudges_enabled is False
+    assert amb.nudges_snoozed_until == NOW + timedelta(days=7)
+    assert "No nudges so far." in text_of(chat.command("nudges log"))
+
+
+def test_me_shows_the_week_beside_the_baseline(chat):
+    chat.command("join @ana")
+    shown = text_of(chat.command("me 2026-W46"))
+    assert "Your week 2026-W46" in shown and "Posts" in shown and "usual" in shown
+
+
+def test_export_sends_a_csv_by_dm(chat, slack):
+    chat.command("join @ana")
+    chat.command("topics add b2b")
+    assert "Check your direct messages" in text_of(chat.command("export"))
+    [upload] = slack.uploads
+    rows = list(csv.reader(io.StringIO(upload["content"].decode())))
+    assert ["profile", "handle", "ana"] in rows and ["profile", "topics", "b2b"] in rows
+    assert upload["filename"] == "plume-ana.csv"
+
+
+def test_leave_asks_first_then_deletes_everything(chat, runtime):
+    chat.command("join @ana")
+    confirm = chat.command("leave")
+    buttons = [e for b in confirm["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["leave_confirm", "cancel"]
+    assert len(ambassadors(runtime)) == 1  # nothing deleted before the click
+    [done] = chat.click("leave_confirm", "ana")
+    assert "deleted your data" in text_of(done) and done["replace_original"] is True
+    assert ambassadors(runtime) == []
+
+
+def test_admin_commands_are_refused_to_non_admins(chat, runtime):
+    shown = text_of(chat.command("admin settings min_group_size 3"))
+    assert "for program admins" in shown
+    with transaction(runtime.sessions) as session:
+        assert all(not w.settings for w in session.scalars(select(Workspace)))
+
+
+def test_admins_configure_the_program(chat, runtime):
+    assert "C777" in text_of(chat.command("admin channel <#C777|ambassadors>", user="UADMIN"))
+    assert "min_group_size" in text_of(chat.command("admin settings min_group_size 7", user="UADMIN"))
+    with transaction(runtime.sessions) as session:
+        workspace = session.scalars(select(Workspace).where(Workspace.external_id == "T0001")).one()
+        assert (workspace.digest_channel, workspace.settings["min_group_size"]) == ("C777", 7)
+    status = text_of(chat.command("admin status", user="UADMIN"))
+    assert "Ambassadors" in status and "work-hours figures are never shown" in status
+
+
+def test_invitation_tracks_nothing_before_accept(chat, runtime, slack):
+    assert "Invitation sent" in text_of(chat.command("admin invite <@U200> @ben_posts", user="UADMIN"))
+    [dm] = slack.calls_to("chat.postMessage")
+    assert "ben_posts" in str(dm.body) and ambassadors(runtime) == []
+    [joined] = chat.click("invite_accept", "ben_posts", user="U200")
+    [amb] = ambassadors(runtime)
+    assert (amb.chat_user_id, amb.timezone) == ("U200", "America/New_York")
+    assert amb.consent_text.startswith("Accepted an invitation.") and "Welcome" in text_of(joined)
+
+
+def test_bad_input_gets_a_friendly_reply(chat):
+    for text in ("nudges sometimes", "jion @ana", "hours 9 to 5", "<!channel> " * 500, "\x00\x01\x1b[31m"):
+        shown = text_of(chat.command(text))
+        assert "Try" in shown or "help" in shown
+        assert "<!channel>" not in shown and "Traceback" not in shown
+
+
+def test_user_text_is_escaped_so_it_never_pings(chat):
+    chat.command("join @ana")
+    shown = text_of(chat.command("topics add <!channel>, <@U200>, a&b"))
+    assert "<!channel>" not in shown and "<@U200>" not in shown
