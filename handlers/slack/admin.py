@@ -50,9 +50,10 @@ def do_channel(cmd: g.AdminChannel, call: Call) -> Message:
         raise PlumeError("Pick the channel from the autocomplete, e.g. `/plume admin channel #ambassadors`.")
     with transaction(call.deps.runtime.sessions) as session:
         session.get(Workspace, call.workspace_id).digest_channel = cmd.channel_id
+    where = f"#{cmd.channel_name} ({cmd.channel_id})" if cmd.channel_name else cmd.channel_id
     return notice(
         "Digest channel set",
-        f"The weekly digest goes to <#{cmd.channel_id}>. Invite me there "
+        f"The weekly digest goes to {where}. Invite me there "
         "with `/invite @Plume` if I'm not in it yet.",
     )
 
@@ -60,11 +61,11 @@ def do_channel(cmd: g.AdminChannel, call: Call) -> Message:
 @admin_only
 def do_invite(cmd: g.AdminInvite, call: Call) -> Message:
     """DM an invitation; nothing is stored or tracked before the person accepts."""
-    message = invitation_message(f"<@{call.user_id}>", cmd.handle.lstrip("@"))
+    message = invitation_message("A program admin", cmd.handle.lstrip("@"))
     channel = call.client.conversations_open(users=cmd.user_id)["channel"]["id"]
     call.client.chat_postMessage(channel=channel, blocks=to_blocks(message), text=fallback_text(message))
     return notice(
-        "Invitation sent", f"I asked <@{cmd.user_id}> privately. Nothing is tracked unless they accept."
+        "Invitation sent", f"I asked {cmd.user_id} privately. Nothing is tracked unless they accept."
     )
 
 
@@ -83,7 +84,7 @@ def do_status(_: g.AdminStatus, call: Call) -> Message:
         figures = {
             "Ambassadors": len(accounts),
             "Posts stored": int(posts or 0),
-            "Digest channel": f"<#{workspace.digest_channel}>" if workspace.digest_channel else "not set",
+            "Digest channel": workspace.digest_channel or "not set",
             "Last poll": last_poll.strftime("%Y-%m-%d %H:%M UTC") if last_poll else "never",
             "Accounts with errors": sum(1 for a in accounts if a.last_error or a.status != "active"),
             f"X reads {usage.month} (all workspaces)": f"{usage.post_reads} posts, {usage.user_reads} users, "

@@ -63,7 +63,6 @@ def build_app(
     app = App(
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         client=web_client(settings, token),
-        token=token,
         oauth_settings=_oauth_settings(settings, runtime) if multi else None,
         process_before_response=process_before_response,
         token_verification_enabled=False,

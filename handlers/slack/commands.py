@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands import grammar as g
 from bot.errors import PlumeError
@@ -71,6 +72,11 @@ def handle_plume_command(ack, command, respond, client, context, deps: SlackDeps
         message = run(parsed, call)
     except PlumeError as exc:
         message = notice("Plume", str(exc), kind="error")
+    except SlackApiError as exc:
+        log.warning("slack api error", extra={"fields": {"error": exc.response.get("error")}})
+        message = notice(
+            "Plume", "Slack didn't answer as expected; please try again in a moment.", kind="error"
+        )
     reply(respond, message)
 
 

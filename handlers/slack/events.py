@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.db import transaction
@@ -28,13 +28,11 @@ def first_delivery(deps: SlackDeps, event_id: str, team_id: str) -> bool:
 def dedupe_events(deps: SlackDeps):
     """Global middleware: an event already seen is acked and goes no further."""
 
-    def middleware(body, next, ack=None):
+    def middleware(body, next):
         event_id = body.get("event_id") if isinstance(body, dict) else None
         if event_id and not first_delivery(deps, event_id, body.get("team_id", "")):
             log.info("duplicate event skipped", extra={"fields": {"event_id": event_id}})
-            if ack is not None:
-                ack()
-            return None
+            return BoltResponse(status=200, body="")
         return next()
 
     return middleware

@@ -103,3 +103,43 @@ def text_of(body: dict) -> str:
             text = element.get("text")
             parts.append(text if isinstance(text, str) else (text or {}).get("text", ""))
     return "\n".join(parts)
+
+
+@pytest.fixture
+def multi_settings(slack, db_url):
+    """Multi-workspace (OAuth) mode with tokens encrypted at rest."""
+    from cryptography.fernet import Fernet
+
+    return load_settings(
+        {
+            "DATABASE_URL": db_url,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "SLACK_CLIENT_ID": "111.222",
+            "SLACK_CLIENT_SECRET": "client-secret",
+            "LOG_LEVEL": "WARNING",
+            "PLUME_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        }
+    )
+
+
+@pytest.fixture
+def web(multi_settings):
+    """The real WSGI app (OAuth routes, /slack/events, /healthz) on a loopback port."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from handlers.slack.web import create_wsgi
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    runtime = open_runtime(multi_settings)
+    deps = SlackDeps(runtime=runtime, settings=multi_settings, clock=lambda: NOW)
+    application = create_wsgi(multi_settings, runtime, process_before_response=True, deps=deps)
+    server = make_server("127.0.0.1", 0, application, handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", runtime
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,358 @@
+"""Ack latency of `POST /slack/events` for `/plume me`: Plume's real server against a bare Bolt app.
+
+    python -m tests.bench.slack_latency [--requests 2000] [--concurrency 50] [--warmup 100]
+
+A benchmark script, not a test: it prints numbers and asserts nothing about time. Both targets are
+subprocesses served by waitress (threads=16) on loopback, talking to an in-process FakeSlack; every
+request is a freshly signed slash command with its own response_url. Plume is measured first, then its
+`respond()` answers are awaited (up to 10 s) so its background work is done before the bare app runs.
+The last line printed is one JSON object with the headline numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.fakes.response_urls import ResponseUrls
+from tests.fakes.slack_requests import SIGNING_SECRET, command_body, signed_headers
+from tests.fakes.slack_server import FakeSlack
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BOT_TOKEN = "xoxb-test-token"  # FakeSlack's default workspace token
+USER_ID = "U100"
+EVENTS_PATH = "/slack/events"
+ANSWER_WAIT = 10.0  # seconds allowed for response_url answers after Plume's run
+START_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 30.0
+WARMUP_BUDGET = 15.0  # seconds at most spent warming one target up
+# Bolt turns OAuth on when these merely exist (even empty): both targets must stay single-workspace.
+MULTI_WORKSPACE_VARS = frozenset({"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"})
+
+# The comparison point: one `/plume` listener that only acks, behind the same WSGI adapter and server.
+BARE_APP = """
+import logging, os
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from waitress import serve
+
+logging.basicConfig(level=logging.WARNING)
+app = App(
+    signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+    token=os.environ["SLACK_BOT_TOKEN"],
+    token_verification_enabled=False,
+    client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
+)
+
+@app.command("/plume")
+def plume(ack):
+    ack()
+
+bolt = SlackRequestHandler(app)
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO") == "/healthz":
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+    return bolt(environ, start_response)
+
+serve(application, host="127.0.0.1", port=int(os.environ["PORT"]), threads=16, ident="bare")
+"""
+
+
+@dataclass
+class Result:
+    """One target's measured phase."""
+
+    target: str
+    latencies: list[float] = field(default_factory=list)  # seconds, successful and failed alike
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)  # non-200 status (0: transport error) → count
+    wall: float = 0.0
+
+    def percentile(self, p: float) -> float:
+        """Nearest-rank percentile in milliseconds."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall if self.wall else float("nan")
+
+
+@dataclass
+class Server:
+    """A subprocess serving HTTP on a loopback port, with its stderr kept in a file."""
+
+    name: str
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def stderr_tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(name: str, argv: list[str], env: dict[str, str], workdir: Path) -> Server:
+    """Launch `argv` with PORT set to a free port and wait for `GET /healthz` to answer 200."""
+    port = free_port()
+    log = workdir / f"{name}.stderr.log"
+    inherited = {k: v for k, v in os.environ.items() if k not in MULTI_WORKSPACE_VARS}
+    full_env = {**inherited, **env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            argv, cwd=REPO_ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL
+        )
+    server = Server(name, process, port, log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.stderr_tail()}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            try:
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return server
+            finally:
+                conn.close()
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(
+        f"{name} did not answer /healthz within {START_TIMEOUT:.0f} s:\n{server.stderr_tail()}"
+    )
+
+
+def post_command(conn: http.client.HTTPConnection, text: str, response_url: str) -> tuple[int, float]:
+    """Sign and send one `/plume <text>`; the HTTP status and seconds from send to the full answer."""
+    body = command_body(text, user_id=USER_ID, response_url=response_url)
+    headers = signed_headers(body)  # fresh timestamp, real v0 signature
+    started = time.perf_counter()
+    conn.request("POST", EVENTS_PATH, body=body.encode(), headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status, time.perf_counter() - started
+
+
+def fire(port: int, urls: list[str], concurrency: int, target: str, budget: float) -> Result:
+    """Send one `/plume me` per URL from `concurrency` threads, each on its own keep-alive connection;
+    no new request starts once `budget` seconds have passed (requests in flight still count)."""
+    result = Result(target)
+    lock = threading.Lock()
+    pending: Iterator[str] = iter(urls)
+    start_gate = threading.Barrier(concurrency + 1)
+    deadline = math.inf
+
+    def next_url() -> str | None:
+        if time.perf_counter() >= deadline:
+            return None
+        with lock:
+            return next(pending, None)
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+        with contextlib.suppress(OSError):
+            conn.connect()  # connection setup is not part of any request's latency
+        start_gate.wait()
+        latencies, statuses = [], {}
+        while (url := next_url()) is not None:
+            started = time.perf_counter()
+            try:
+                status, elapsed = post_command(conn, "me", url)
+            except (OSError, http.client.HTTPException):
+                status, elapsed = 0, time.perf_counter() - started
+                conn.close()  # reconnects on the next request
+            latencies.append(elapsed)
+            if status != 200:
+                statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+        with lock:
+            result.latencies.extend(latencies)
+            for status, count in statuses.items():
+                result.statuses[status] = result.statuses.get(status, 0) + count
+                result.errors += count
+
+    threads = [threading.Thread(target=worker, name=f"client-{i}") for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline = began + budget
+    start_gate.wait()
+    for thread in threads:
+        thread.join()
+    result.wall = time.perf_counter() - began
+    return result
+
+
+def run_target(server: Server, recorder: ResponseUrls, args: argparse.Namespace) -> tuple[Result, list[str]]:
+    """Warm up, then the measured phase; the response URLs the measured phase used come back too."""
+    warmup = [recorder.new() for _ in range(args.warmup)]
+    fire(server.port, warmup, args.concurrency, server.name, WARMUP_BUDGET)
+    urls = [recorder.new() for _ in range(args.requests)]
+    result = fire(server.port, urls, args.concurrency, server.name, args.budget)
+    return result, urls[: len(result.latencies)]
+
+
+def join_bench_user(server: Server, recorder: ResponseUrls) -> str:
+    """`/plume join @bench_user` as U100, so `/plume me` reads a real ambassador; the answer's text."""
+    url = recorder.new()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=REQUEST_TIMEOUT)
+    try:
+        status, _ = post_command(conn, "join @bench_user", url)
+    finally:
+        conn.close()
+    if status != 200:
+        raise RuntimeError(f"join answered HTTP {status}:\n{server.stderr_tail()}")
+    deadline = time.monotonic() + ANSWER_WAIT
+    while not (bodies := recorder.bodies(url)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not bodies:
+        raise RuntimeError(f"join was never answered on its response_url:\n{server.stderr_tail()}")
+    return str(bodies[0].get("text", ""))
+
+
+def await_answers(recorder: ResponseUrls, urls: list[str], timeout: float) -> tuple[int, int, float]:
+    """Wait up to `timeout` s after a run; (URLs answered, answers that are a week report, seconds)."""
+    began = time.monotonic()
+    while True:
+        answered = [bodies for url in urls if (bodies := recorder.bodies(url))]
+        waited = time.monotonic() - began
+        if len(answered) == len(urls) or waited >= timeout:
+            weekly = sum(1 for bodies in answered if str(bodies[0].get("text", "")).startswith("Your week"))
+            return len(answered), weekly, waited
+        time.sleep(0.1)
+
+
+def report(results: list[Result], answers: tuple[int, int, float], args: argparse.Namespace) -> None:
+    columns = ("target", "requests", "errors", "p50", "p90", "p99", "max", "req/s")
+    row = "{:<8} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}"
+    header = row.format(*columns)
+    print()
+    print(f"/plume me acks, {args.requests} requests, concurrency {args.concurrency}, warmup {args.warmup}")
+    print("(latency in ms, send to HTTP answer)")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        figures = [f"{r.percentile(p):.1f}" for p in (50, 90, 99, 100)]
+        print(row.format(r.target, len(r.latencies), r.errors, *figures, f"{r.rate:.1f}"))
+    for r in results:
+        if len(r.latencies) < args.requests:
+            print(f"  {r.target}: stopped at the {args.budget:g} s budget ({len(r.latencies)} sent)")
+        if r.statuses:
+            detail = ", ".join(f"{'transport' if s == 0 else s}: {n}" for s, n in sorted(r.statuses.items()))
+            print(f"  {r.target} non-200: {detail}")
+    answered, weekly, waited = answers
+    print(
+        f"answers delivered: {answered}/{len(results[0].latencies)} plume response_urls within "
+        f"{waited:.1f} s after the run ({weekly} are week reports)"
+    )
+    plume, bare = results
+    ratio = plume.percentile(99) / bare.percentile(99)
+    print(f"p99 ratio plume/bare: {ratio:.2f}")
+    summary = {
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "plume_p99_ms": round(plume.percentile(99), 2),
+        "bare_p99_ms": round(bare.percentile(99), 2),
+        "ratio_p99": round(ratio, 2),
+        "plume_p50_ms": round(plume.percentile(50), 2),
+        "bare_p50_ms": round(bare.percentile(50), 2),
+        "errors": plume.errors + bare.errors,
+        "plume_sent": len(plume.latencies),
+        "bare_sent": len(bare.latencies),
+    }
+    print(json.dumps(summary))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.slack_latency", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--requests", type=int, default=2000, help="measured requests per target")
+    parser.add_argument("--concurrency", type=int, default=50, help="client threads")
+    parser.add_argument("--warmup", type=int, default=100, help="unmeasured requests per target first")
+    parser.add_argument(
+        "--budget", type=float, default=40.0, help="seconds at most for one target's measured requests"
+    )
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.concurrency < 1 or args.warmup < 0 or args.budget <= 0:
+        parser.error("--requests and --concurrency must be at least 1, --warmup at least 0, --budget > 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    servers: list[Server] = []
+    with (
+        FakeSlack() as fake,
+        ResponseUrls() as recorder,
+        tempfile.TemporaryDirectory(prefix="plume-bench-") as tmp,
+    ):
+        workdir = Path(tmp)
+        fake.add_user(USER_ID, name="bench", tz="Europe/Paris")
+        env = {
+            "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": fake.url,
+            "LOG_LEVEL": "WARNING",
+        }
+        try:
+            plume = start_server("plume", [sys.executable, "-m", "bot", "serve"], env, workdir)
+            servers.append(plume)
+            bare_script = workdir / "bare_bolt.py"
+            bare_script.write_text(BARE_APP)
+            bare = start_server("bare", [sys.executable, str(bare_script)], env, workdir)
+            servers.append(bare)
+            print(f"plume on :{plume.port}, bare bolt on :{bare.port}, fake Slack at {fake.url}")
+            print(f"joined: {join_bench_user(plume, recorder)}")
+
+            # The bare app first: Plume's answers may still be in the works when its run ends.
+            bare_result, _ = run_target(bare, recorder, args)
+            plume_result, plume_urls = run_target(plume, recorder, args)
+            answers = await_answers(recorder, plume_urls, ANSWER_WAIT)
+            for server in servers:
+                if tail := server.stderr_tail(3):
+                    print(f"[{server.name} stderr, last lines]\n{tail}", file=sys.stderr, flush=True)
+            report([plume_result, bare_result], answers, args)
+        finally:
+            for server in servers:
+                server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""`python -m bot serve` on a real socket: signed commands in, acks out, answers to response_url."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fakes.slack_requests import SIGNING_SECRET, command_body, signed_headers
+from tests.slack.conftest import text_of
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(slack, tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "PLUME_"))}
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_API_URL=slack.url,
+        LOG_LEVEL="WARNING",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def answer(urls, url: str, timeout: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        bodies = urls.bodies(url)
+        if bodies:
+            return bodies[0]
+        time.sleep(0.05)
+    raise AssertionError("no answer on the response_url")
+
+
+def post_command(base: str, text: str, url: str, **headers_options):
+    body = command_body(text, response_url=url)
+    return requests.post(
+        f"{base}/slack/events", data=body, headers=signed_headers(body, **headers_options), timeout=10
+    )
+
+
+def test_commands_over_http(server, urls, slack):
+    url = urls.new()
+    started = time.monotonic()
+    response = post_command(server, "join @ana", url)
+    assert response.status_code == 200 and time.monotonic() - started < 3  # the ack, before the work
+    assert "Welcome" in text_of(answer(urls, url))
+    url = urls.new()
+    assert post_command(server, "me 2026-W46", url).status_code == 200
+    assert "Your week 2026-W46" in text_of(answer(urls, url))
+
+
+def test_bad_requests_are_refused_not_crashed(server, urls):
+    assert post_command(server, "help", urls.new(), secret="wrong").status_code == 401
+    assert requests.post(f"{server}/slack/events", data="garbage", timeout=5).status_code == 401
+    assert requests.get(f"{server}/nowhere", timeout=5).status_code == 404
+    assert requests.get(f"{server}/healthz", timeout=5).json()["database"] == "ok"
