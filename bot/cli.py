@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--weeks", type=int, default=12)
     bench.add_argument("--seed", type=int, default=7)
     sub.add_parser("migrate", help="apply database migrations (also done on every start)")
+    sub.add_parser("retention", help="purge posts past the retention window and uninstalled workspaces")
     sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (local development; SLACK_APP_TOKEN)")
     sub.add_parser("poll", help="run one X ingestion cycle (resolve, poll, snapshots, refresh)")
@@ -203,6 +204,15 @@ def cmd_usage(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
+    """One retention pass."""
+    from bot.jobs.tasks import retention
+
+    result = retention(settings)
+    print(f"Retention: {result.posts} old posts and {result.workspaces} uninstalled workspaces purged.")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the chat platform adapters (the one place the CLI reaches into handlers/)."""
     from handlers.slack.web import serve
@@ -229,6 +239,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "migrate": cmd_migrate,
     "poll": cmd_poll,
     "serve": cmd_serve,
+    "retention": cmd_retention,
     "socket": cmd_socket,
     "usage": cmd_usage,
 }

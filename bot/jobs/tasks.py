@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.runtime import open_runtime, x_source
 from bot.services.ingest import CycleReport, run_cycle
 from bot.services.polling import PollConfig
+from bot.services.retention import RetentionResult, run_retention
 from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
 
@@ -60,3 +61,10 @@ def usage_report(settings: Settings, *, reset_credits: bool = False) -> str:
     if credits:
         lines.append(f"  out of X credits/usage cap since {credits['since'][:16]}: {credits.get('why')}")
     return "\n".join(lines)
+
+
+def retention(settings: Settings) -> RetentionResult:
+    """Purge posts past each workspace's retention window and workspaces uninstalled a week ago."""
+    runtime = open_runtime(settings)
+    with transaction(runtime.sessions) as session:
+        return run_retention(session=session, now=_now())

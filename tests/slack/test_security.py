@@ -67,3 +67,27 @@ def test_any_text_gets_a_200_and_a_friendly_reply(chat, text):
     shown = text_of(body)
     assert body["response_type"] == "ephemeral" and shown
     assert "Traceback" not in shown and "<!channel>" not in shown and "<!here>" not in shown
+
+
+def test_web_api_429s_are_retried_after_retry_after(chat, slack, runtime):
+    slack.inject("users.info", status=429, headers={"Retry-After": "1"})
+    assert "Welcome" in text_of(chat.command("join @ana"))
+    assert [c.status for c in slack.calls_to("users.info")] == [429, 200]
+    with transaction(runtime.sessions) as session:
+        assert session.scalars(select(Ambassador.timezone)).one() == "Europe/Paris"
+
+
+def test_home_shows_the_persons_chart_as_an_uploaded_image(chat, slack):
+    chat.command("join @ana")
+    chat.event({"type": "app_home_opened", "user": "U100", "tab": "home", "event_ts": "1.3"}, event_id="Ev3")
+    images = [b for b in slack.home_view("U100")["blocks"] if b["type"] == "image"]
+    [upload] = slack.uploads
+    assert images == [
+        {
+            "type": "image",
+            "slack_file": {"id": upload["id"]},
+            "alt_text": images[0]["alt_text"],
+            "title": images[0]["title"],
+        }
+    ]
+    assert upload["content"][:4] == b"\x89PNG"

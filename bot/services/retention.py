@@ -1,0 +1,64 @@
+"""Retention and erasure: old posts go after the retention window; uninstalled workspaces after a grace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.services.settings import workspace_settings
+from bot.storage import repositories as repo
+from bot.storage.tables import Ambassador, Post, Workspace
+
+UNINSTALL_GRACE = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    """What a retention pass deleted."""
+
+    posts: int
+    workspaces: int
+
+
+def purge_uninstalled(*, session: Session, now: datetime, grace: timedelta = UNINSTALL_GRACE) -> int:
+    """Delete every workspace uninstalled more than `grace` ago, with all its people and their data."""
+    purged = 0
+    for workspace in list(session.scalars(select(Workspace))):
+        marked = (workspace.settings or {}).get("purge_after")
+        if not marked or datetime.fromisoformat(marked) + grace > now:
+            continue
+        accounts = [a.x_account_id for a in workspace.ambassadors]
+        session.delete(workspace)
+        session.flush()
+        for account_id in accounts:
+            if repo.count_ambassadors_of_account(session=session, x_account_id=account_id) == 0:
+                repo.delete_account_data(session=session, x_account_id=account_id)
+        purged += 1
+    return purged
+
+
+def purge_old_posts(*, session: Session, now: datetime) -> int:
+    """Delete posts older than the longest retention window of the workspaces tracking them."""
+    deleted = 0
+    months_by_account: dict[int, int] = {}
+    for amb in session.scalars(select(Ambassador)):
+        months = int(workspace_settings(amb.workspace)["retention_months"])
+        months_by_account[amb.x_account_id] = max(months, months_by_account.get(amb.x_account_id, 0))
+    for account_id, months in months_by_account.items():
+        cutoff = now - timedelta(days=round(months * 30.44))
+        result = session.execute(
+            delete(Post).where(Post.x_account_id == account_id, Post.created_at < cutoff)
+        )
+        deleted += result.rowcount or 0
+    return deleted
+
+
+def run_retention(*, session: Session, now: datetime) -> RetentionResult:
+    """Both passes."""
+    return RetentionResult(
+        posts=purge_old_posts(session=session, now=now),
+        workspaces=purge_uninstalled(session=session, now=now),
+    )
