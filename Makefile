@@ -31,5 +31,8 @@ bench: $(STAMP)
 	$(PY) -m bot bench --ambassadors 500 --weeks 12
 	$(PY) -m bot bench --ambassadors 1000 --weeks 12
 
+bench-slack: $(STAMP)
+	$(PY) -m tests.bench.slack_latency
+
 clean:
 	rm -rf $(VENV) var demo-output .pytest_cache

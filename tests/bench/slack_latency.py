@@ -1,12 +1,15 @@
 """Ack latency of `POST /slack/events` for `/plume me`: Plume's real server against a bare Bolt app.
 
-    python -m tests.bench.slack_latency [--requests 2000] [--concurrency 50] [--warmup 100]
+    python -m tests.bench.slack_latency [--requests 2000] [--concurrency 50] [--warmup 100] [--budget 40]
 
 A benchmark script, not a test: it prints numbers and asserts nothing about time. Both targets are
 subprocesses served by waitress (threads=16) on loopback, talking to an in-process FakeSlack; every
-request is a freshly signed slash command with its own response_url. Plume is measured first, then its
-`respond()` answers are awaited (up to 10 s) so its background work is done before the bare app runs.
-The last line printed is one JSON object with the headline numbers.
+request is a freshly signed slash command with its own response_url, sent by a closed loop of
+`--concurrency` client threads. Latency is send → HTTP answer (the ack), not the `respond()` that follows.
+
+The bare app runs first, then Plume; Plume's answers on the response URLs are then awaited (up to 10 s)
+and counted. A target's measured phase stops starting new requests after `--budget` seconds, so a slow
+target reports fewer requests instead of running for minutes. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ app = App(
     signing_secret=os.environ["SLACK_SIGNING_SECRET"],
     token=os.environ["SLACK_BOT_TOKEN"],
     token_verification_enabled=False,
-    client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
+    client=WebClient(base_url=os.environ["SLACK_API_URL"]),
 )
 
 @app.command("/plume")
@@ -344,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             bare_result, _ = run_target(bare, recorder, args)
             plume_result, plume_urls = run_target(plume, recorder, args)
             answers = await_answers(recorder, plume_urls, ANSWER_WAIT)
+            sys.stdout.flush()
             for server in servers:
                 if tail := server.stderr_tail(3):
                     print(f"[{server.name} stderr, last lines]\n{tail}", file=sys.stderr, flush=True)
