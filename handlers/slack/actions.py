@@ -22,9 +22,8 @@ def _answer(respond, message) -> None:
     respond(blocks=to_blocks(message), text=fallback_text(message), replace_original=True)
 
 
-def handle_leave_confirm(ack, body, respond, deps: SlackDeps) -> None:
+def handle_leave_confirm(body, respond, deps: SlackDeps) -> None:
     """Delete the person's data after they confirmed; leave and forget both erase everything."""
-    ack()
     ws = workspace_id(deps, body["team"]["id"])
     try:
         with transaction(deps.runtime.sessions) as session:
@@ -35,14 +34,13 @@ def handle_leave_confirm(ack, body, respond, deps: SlackDeps) -> None:
     _answer(respond, message)
 
 
-def handle_cancel(ack, respond) -> None:
-    ack()
+def handle_cancel(respond) -> None:
+    """Drop the confirmation."""
     respond(delete_original=True)
 
 
-def handle_invite_accept(ack, body, respond, client, deps: SlackDeps) -> None:
+def handle_invite_accept(body, respond, client, deps: SlackDeps) -> None:
     """The invited person accepts: their click is their consent, recorded with the invitation text."""
-    ack()
     user_id, handle = body["user"]["id"], body["actions"][0]["value"]
     ws = workspace_id(deps, body["team"]["id"])
     profile = client.users_info(user=user_id)["user"]
@@ -66,14 +64,13 @@ def handle_invite_accept(ack, body, respond, client, deps: SlackDeps) -> None:
     _answer(respond, message)
 
 
-def handle_invite_decline(ack, respond) -> None:
-    ack()
+def handle_invite_decline(respond) -> None:
+    """Nothing to store: say so."""
     _answer(respond, notice("No problem", "Nothing was tracked. You can join later with `/plume join`."))
 
 
 def _home_switch(action: str, days: int | None = None):
-    def handler(ack, body, client, deps: SlackDeps) -> None:
-        ack()
+    def handler(body, client, deps: SlackDeps) -> None:
         ws = workspace_id(deps, body["team"]["id"])
         with transaction(deps.runtime.sessions) as session:
             people.set_nudges(
@@ -89,23 +86,28 @@ def _home_switch(action: str, days: int | None = None):
     return handler
 
 
+def _ack(ack) -> None:
+    ack()
+
+
 def register(app: App, deps: SlackDeps) -> None:
-    """Attach the button listeners."""
-    app.action(ActionId.LEAVE_CONFIRM)(
-        lambda ack, body, respond: handle_leave_confirm(ack, body, respond, deps)
+    """Attach the button listeners: ack at once, work lazily after the response."""
+
+    def on(action_id: ActionId, work) -> None:
+        app.action(action_id)(ack=_ack, lazy=[work])
+
+    on(ActionId.LEAVE_CONFIRM, lambda body, respond: handle_leave_confirm(body, respond, deps))
+    on(ActionId.FORGET_CONFIRM, lambda body, respond: handle_leave_confirm(body, respond, deps))
+    on(ActionId.CANCEL, handle_cancel)
+    on(
+        ActionId.INVITE_ACCEPT,
+        lambda body, respond, client: handle_invite_accept(body, respond, client, deps),
     )
-    app.action(ActionId.FORGET_CONFIRM)(
-        lambda ack, body, respond: handle_leave_confirm(ack, body, respond, deps)
-    )
-    app.action(ActionId.CANCEL)(handle_cancel)
-    app.action(ActionId.INVITE_ACCEPT)(
-        lambda ack, body, respond, client: handle_invite_accept(ack, body, respond, client, deps)
-    )
-    app.action(ActionId.INVITE_DECLINE)(handle_invite_decline)
+    on(ActionId.INVITE_DECLINE, handle_invite_decline)
     for action_id, action, days in (
         (ActionId.HOME_NUDGES_ON, "on", None),
         (ActionId.HOME_NUDGES_OFF, "off", None),
         (ActionId.HOME_SNOOZE_WEEK, "snooze", 7),
     ):
         switch = _home_switch(action, days)
-        app.action(action_id)(lambda ack, body, client, _s=switch: _s(ack, body, client, deps))
+        on(action_id, lambda body, client, _s=switch: _s(body, client, deps))

@@ -53,8 +53,7 @@ def do_channel(cmd: g.AdminChannel, call: Call) -> Message:
     where = f"#{cmd.channel_name} ({cmd.channel_id})" if cmd.channel_name else cmd.channel_id
     return notice(
         "Digest channel set",
-        f"The weekly digest goes to {where}. Invite me there "
-        "with `/invite @Plume` if I'm not in it yet.",
+        f"The weekly digest goes to {where}. Invite me there with `/invite @Plume` if I'm not in it yet.",
     )
 
 

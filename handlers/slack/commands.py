@@ -58,9 +58,13 @@ def reply(respond: Callable[..., Any], message: Message) -> None:
     )
 
 
-def handle_plume_command(ack, command, respond, client, context, deps: SlackDeps) -> None:
-    """Ack within Slack's 3 seconds first; everything slow happens after."""
+def acknowledge(ack) -> None:
+    """The only thing done before the HTTP response: Slack gets its ack in milliseconds."""
     ack()
+
+
+def handle_plume_command(command, respond, client, context, deps: SlackDeps) -> None:
+    """The work, run as a lazy listener after the ack: parse, call a service, answer."""
     try:
         parsed = g.parse_command(command.get("text") or "")
         call = Call(
@@ -250,6 +254,7 @@ PERSON_COMMANDS: dict[type, Callable[[Any, Call], Message]] = {
 def register(app: App, deps: SlackDeps) -> None:
     """Attach the slash command listener."""
 
-    @app.command(COMMAND)
-    def _plume(ack, command, respond, client, context):
-        handle_plume_command(ack, command, respond, client, context, deps)
+    def work(command, respond, client, context):
+        handle_plume_command(command, respond, client, context, deps)
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[work])

@@ -66,8 +66,19 @@ def register(app: App, deps: SlackDeps) -> None:
     """Attach the event listeners and the dedupe middleware."""
     store = app.installation_store if app.oauth_flow is not None else None
     app.use(dedupe_events(deps))
-    app.event("app_home_opened")(
-        lambda event, client, context: handle_home_opened(event, client, context, deps)
-    )
-    app.event("app_uninstalled")(lambda context: handle_uninstalled(context, deps, store))
-    app.event("tokens_revoked")(lambda event, context: handle_tokens_revoked(event, context, deps, store))
+
+    def ack(ack):
+        ack()
+
+    def home(event, client, context):
+        handle_home_opened(event, client, context, deps)
+
+    def uninstalled(context):
+        handle_uninstalled(context, deps, store)
+
+    def revoked(event, context):
+        handle_tokens_revoked(event, context, deps, store)
+
+    app.event("app_home_opened")(ack=ack, lazy=[home])
+    app.event("app_uninstalled")(ack=ack, lazy=[uninstalled])
+    app.event("tokens_revoked")(ack=ack, lazy=[revoked])

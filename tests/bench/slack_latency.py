@@ -58,7 +58,8 @@ app = App(
     signing_secret=os.environ["SLACK_SIGNING_SECRET"],
     token=os.environ["SLACK_BOT_TOKEN"],
     token_verification_enabled=False,
-    client=WebClient(base_url=os.environ["SLACK_API_URL"]),
+    # Bolt ignores `token` when given a client, so the client carries it too (as Plume's does).
+    client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
 )
 
 @app.command("/plume")

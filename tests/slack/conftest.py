@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 
 import pytest
@@ -56,7 +57,7 @@ def runtime(settings):
 @pytest.fixture
 def app(settings, runtime):
     deps = SlackDeps(runtime=runtime, settings=settings, clock=lambda: NOW)
-    return build_app(settings, runtime, process_before_response=True, deps=deps)
+    return build_app(settings, runtime, listener_executor=InlineExecutor(), deps=deps)
 
 
 class Chat:
@@ -137,9 +138,21 @@ def web(multi_settings):
 
     runtime = open_runtime(multi_settings)
     deps = SlackDeps(runtime=runtime, settings=multi_settings, clock=lambda: NOW)
-    application = create_wsgi(multi_settings, runtime, process_before_response=True, deps=deps)
+    application = create_wsgi(multi_settings, runtime, listener_executor=InlineExecutor(), deps=deps)
     server = make_server("127.0.0.1", 0, application, handler_class=Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", runtime
     server.shutdown()
     server.server_close()
+
+
+class InlineExecutor(Executor):
+    """Runs lazy listeners in the calling thread, so `app.dispatch` returns after the work (no sleeps)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the future, as a real executor would
+            future.set_exception(exc)
+        return future

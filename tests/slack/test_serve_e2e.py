@@ -93,16 +93,40 @@ def test_bad_requests_are_refused_not_crashed(server, urls):
 
 
 def test_every_command_over_http(server, urls, slack):
-    person = ["help", "join @ana", "hours 10:00-19:00 mon-thu Europe/Lisbon", "topics add b2b, #ai", "topics list",
-              "topics remove #ai", "nudges snooze 2w", "nudges off", "nudges on", "nudges log", "highlights off",
-              "recap off", "me", "me 2026-W46", "export", "leave", "forget"]
-    admin = ["admin channel <#C0DIGEST|ambassadors>", "admin invite <@U200> @ben_posts", "admin status",
-             "admin settings", "admin settings min_group_size 6", "admin digest preview"]
+    person = [
+        "help",
+        "join @ana",
+        "hours 10:00-19:00 mon-thu Europe/Lisbon",
+        "topics add b2b, #ai",
+        "topics list",
+        "topics remove #ai",
+        "nudges snooze 2w",
+        "nudges off",
+        "nudges on",
+        "nudges log",
+        "highlights off",
+        "recap off",
+        "me",
+        "me 2026-W46",
+        "export",
+        "leave",
+        "forget",
+    ]
+    admin = [
+        "admin channel <#C0DIGEST|ambassadors>",
+        "admin invite <@U200> @ben_posts",
+        "admin status",
+        "admin settings",
+        "admin settings min_group_size 6",
+        "admin digest preview",
+    ]
     answers = {}
     for text, user in [(t, "U100") for t in person] + [(t, "UADMIN") for t in admin]:
         url = urls.new()
         body = command_body(text, response_url=url, user_id=user)
-        response = requests.post(f"{server}/slack/events", data=body, headers=signed_headers(body), timeout=10)
+        response = requests.post(
+            f"{server}/slack/events", data=body, headers=signed_headers(body), timeout=10
+        )
         assert response.status_code == 200, text
         answers[text] = text_of(answer(urls, url))
     assert all("Plume\n" not in shown or "Try" not in shown for shown in answers.values()), answers
