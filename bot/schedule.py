@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import holidays
 
@@ -107,3 +108,19 @@ def parse_topics(text: str) -> tuple[str, ...]:
         if topic and topic not in ("#",):
             seen.setdefault(topic, None)
     return tuple(seen)
+
+
+def is_working(
+    schedule: WorkSchedule, moment: datetime, holiday_dates: frozenset[date] = frozenset()
+) -> bool:
+    """Whether `moment` (aware) falls inside the schedule's work hours, in its own zone."""
+    local = moment.astimezone(ZoneInfo(schedule.tz))
+    minute = local.hour * 60 + local.minute
+    crosses = schedule.end_minute <= schedule.start_minute
+    after_midnight = crosses and minute < schedule.end_minute
+    shift_day = local.date() - timedelta(days=1) if after_midnight else local.date()
+    if crosses:
+        inside = minute >= schedule.start_minute or after_midnight
+    else:
+        inside = schedule.start_minute <= minute < schedule.end_minute
+    return inside and shift_day.weekday() in schedule.days and shift_day not in holiday_dates

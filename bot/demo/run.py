@@ -10,17 +10,16 @@ import json
 import time
 from pathlib import Path
 
-from bot.charts import heatmap_png, weekly_trend_png
 from bot.config import REPO_ROOT, Settings
 from bot.demo.sample import DEMO_WEEK, SampleProgram, build_sample
-from bot.messages.digest import digest_message
-from bot.messages.model import Image, Message
+from bot.messages.digest import digest_charts, digest_message
+from bot.messages.model import Message
 from bot.messages.nudge import nudge_message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week
 from bot.runtime import open_runtime
 from bot.services import ambassadors
-from bot.services.digest import DigestData, build_digest
+from bot.services.digest import build_digest
 from bot.services.nudges import plan_nudges
 from bot.services.program import load_program
 from bot.storage import repositories as repo
@@ -62,24 +61,6 @@ def load_sample(sessions, sample: SampleProgram) -> int:
                 posts_count=snap.posts_count,
             )
         return workspace.id
-
-
-def digest_charts(data: DigestData, out: Path) -> tuple[Image, ...]:
-    """The trend and heatmap PNGs (only when the figures are not withheld)."""
-    if data.heatmap is None:
-        return ()
-    trend = weekly_trend_png(
-        data.trend_weeks,
-        [p or 0 for p in data.trend_posts],
-        data.trend_engagement,
-        out / "digest-trend.png",
-        "Program posts and engagement per post",
-    )
-    heat = heatmap_png(data.heatmap, out / "digest-heatmap.png", f"When the program posted, {data.week}")
-    return (
-        Image(str(trend), "Weekly posts (bars) and median engagement per post (line)", "Weekly trend"),
-        Image(str(heat), "Posts by weekday and local hour, whole program", "Hour x weekday"),
-    )
 
 
 def run_demo(settings: Settings, out: Path | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.charts import heatmap_png, weekly_trend_png
 from bot.messages.model import Fact, Image, Link, Message, Section
 from bot.services.digest import DigestData, change
 
@@ -96,3 +99,21 @@ def _clip(text: str, limit: int = 90) -> str:
     """First line of a post, shortened for a link label."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def digest_charts(data: DigestData, out: Path) -> tuple[Image, ...]:
+    """The trend and heatmap PNGs (only when the figures are not withheld)."""
+    if data.heatmap is None:
+        return ()
+    trend = weekly_trend_png(
+        data.trend_weeks,
+        [p or 0 for p in data.trend_posts],
+        data.trend_engagement,
+        out / "digest-trend.png",
+        "Program posts and engagement per post",
+    )
+    heat = heatmap_png(data.heatmap, out / "digest-heatmap.png", f"When the program posted, {data.week}")
+    return (
+        Image(str(trend), "Weekly posts (bars) and median engagement per post (line)", "Weekly trend"),
+        Image(str(heat), "Posts by weekday and local hour, whole program", "Hour x weekday"),
+    )

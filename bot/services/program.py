@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.metrics.bursts import BurstRule
 from bot.metrics.engine import BASELINE_WEEKS, Figures, compute_figures
 from bot.metrics.frames import people_frame, posts_frame, snapshots_frame
+from bot.schedule import WorkSchedule
 from bot.services.ambassadors import schedule_of
 from bot.services.stats import utc_window
 from bot.storage import repositories as repo
@@ -25,6 +26,8 @@ class Person:
     chat_user_id: str | None
     highlights_allowed: bool
     nudges_enabled: bool
+    schedule: WorkSchedule | None = None
+    snoozed_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,15 @@ def load_program(
     weeks = pd.date_range(week - pd.Timedelta(weeks=history), week, freq="7D")
     figures = compute_figures(posts, people, snaps, rule=rule, weeks=weeks)
     persons = {
-        m.id: Person(m.id, m.x_account.handle, m.chat_user_id, m.highlights_allowed, m.nudges_enabled)
+        m.id: Person(
+            m.id,
+            m.x_account.handle,
+            m.chat_user_id,
+            m.highlights_allowed,
+            m.nudges_enabled,
+            schedule_of(m),
+            m.nudges_snoozed_until,
+        )
         for m in members
     }
     return Program(week=week, people=persons, figures=figures)

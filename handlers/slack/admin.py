@@ -49,7 +49,10 @@ def do_channel(cmd: g.AdminChannel, call: Call) -> Message:
     if not cmd.channel_id:
         raise PlumeError("Pick the channel from the autocomplete, e.g. `/plume admin channel #ambassadors`.")
     with transaction(call.deps.runtime.sessions) as session:
-        session.get(Workspace, call.workspace_id).digest_channel = cmd.channel_id
+        workspace = session.get(Workspace, call.workspace_id)
+        workspace.digest_channel = cmd.channel_id
+        # Who chose it hears about it, once, if Slack ever refuses the digest there.
+        workspace.settings = {**(workspace.settings or {}), "digest_channel_set_by": call.user_id}
     where = f"#{cmd.channel_name} ({cmd.channel_id})" if cmd.channel_name else cmd.channel_id
     return notice(
         "Digest channel set",

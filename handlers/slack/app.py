@@ -8,7 +8,11 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.config import Settings
@@ -24,7 +28,11 @@ log = logging.getLogger(__name__)
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A WebClient on SLACK_API_URL that retries 429 (after Retry-After) and connection errors."""
-    handlers = [ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)]
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
     return WebClient(token=token, base_url=settings.SLACK_API_URL, retry_handlers=handlers)
 
 

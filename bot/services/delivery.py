@@ -1,0 +1,154 @@
+"""Exactly-once delivery of digests and nudges through a platform-neutral notifier.
+
+Each effect is claimed under a unique key in the database before it is sent and marked sent after.
+If a process dies between the platform accepting a message and the mark, the claim is still there on
+restart: the notifier looks for the message by its key (Slack: message metadata in the channel's
+history) and only posts when it is not found.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import PlumeError
+from bot.messages.model import Message
+from bot.storage.db import transaction
+from bot.storage.tables import DigestLog, NudgeLog
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryFailed(PlumeError):
+    """The platform refused the message. `permanent` failures (archived channel, bot not in it) are
+    reported once and never retried; the others are retried by the next run."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    """What delivery needs from a chat platform (Slack now, Teams later)."""
+
+    def post(self, *, workspace_id: int, channel: str, message: Message, key: str) -> str: ...
+
+    def direct(self, *, workspace_id: int, user_id: str, message: Message, key: str) -> str: ...
+
+    def find(
+        self, *, workspace_id: int, channel: str | None, user_id: str | None, key: str, since: datetime
+    ) -> str | None: ...
+
+    def is_calm(self, *, workspace_id: int, user_id: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one effect: sent, already_sent, recovered, failed, skipped, deferred."""
+
+    status: str
+    ref: str | None = None
+    detail: str = ""
+
+
+REPORTED = "failed before and reported; not retried"
+
+
+def digest_key(workspace_id: int, channel: str, week: str) -> str:
+    return f"digest:{workspace_id}:{channel}:{week}"
+
+
+def nudge_key(ambassador_id: int, rule: str, window: str) -> str:
+    return f"nudge:{ambassador_id}:{rule}:{window}"
+
+
+def claim_digest(
+    sessions: sessionmaker[Session], workspace_id: int, channel: str, week: str, now: datetime
+) -> tuple[DigestLog, bool]:
+    """The digest's log row, and whether this call created it (False: an earlier run claimed it)."""
+    try:
+        with transaction(sessions) as session:
+            row = DigestLog(
+                workspace_id=workspace_id, channel=channel, week=week, status="claimed", claimed_at=now
+            )
+            session.add(row)
+        return row, True
+    except IntegrityError:
+        with transaction(sessions) as session:
+            row = session.scalars(
+                select(DigestLog).where(
+                    DigestLog.workspace_id == workspace_id,
+                    DigestLog.channel == channel,
+                    DigestLog.week == week,
+                )
+            ).one()
+        return row, False
+
+
+def mark(
+    sessions: sessionmaker[Session], model: type, row_id: int, status: str, ref: str | None, now: datetime
+) -> None:
+    """Record the result of a send."""
+    with transaction(sessions) as session:
+        row = session.get(model, row_id)
+        row.status, row.message_ref = status, ref
+        if status == "sent":
+            row.sent_at = now
+
+
+def deliver_once(
+    *, sessions: sessionmaker[Session], model: type, row, fresh: bool, send, find, now: datetime
+) -> Outcome:
+    """Send unless already sent; after a crash, find the message before sending again."""
+    if not fresh and row.status == "sent":
+        return Outcome("already_sent", row.message_ref)
+    if not fresh and row.status == "failed":
+        return Outcome("failed", detail=REPORTED)
+    if not fresh:
+        found = find(row.claimed_at)
+        if found:
+            mark(sessions, model, row.id, "sent", found, now)
+            return Outcome("recovered", found)
+    try:
+        ref = send()
+    except DeliveryFailed as exc:
+        if exc.permanent:
+            mark(sessions, model, row.id, "failed", None, now)
+            return Outcome("failed", detail=str(exc))
+        return Outcome("deferred", detail=str(exc))
+    mark(sessions, model, row.id, "sent", ref, now)
+    return Outcome("sent", ref)
+
+
+def claim_nudge(
+    sessions: sessionmaker[Session], ambassador_id: int, rule: str, window: str, numbers: dict, now: datetime
+) -> tuple[NudgeLog, bool]:
+    """The nudge's log row, and whether this call created it."""
+    try:
+        with transaction(sessions) as session:
+            row = NudgeLog(
+                ambassador_id=ambassador_id,
+                rule=rule,
+                window_key=window,
+                numbers=numbers,
+                status="claimed",
+                claimed_at=now,
+            )
+            session.add(row)
+        return row, True
+    except IntegrityError:
+        with transaction(sessions) as session:
+            row = session.scalars(
+                select(NudgeLog).where(
+                    NudgeLog.ambassador_id == ambassador_id,
+                    NudgeLog.rule == rule,
+                    NudgeLog.window_key == window,
+                )
+            ).one()
+        return row, False

@@ -1,0 +1,130 @@
+"""Slack as a notifier: channel posts and DMs tagged with message metadata, found again by that tag."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.messages.model import Message
+from bot.runtime import Runtime
+from bot.services.delivery import DeliveryFailed
+from bot.storage.db import transaction
+from bot.storage.tables import Workspace
+from handlers.slack.app import web_client
+from handlers.slack.render import fallback_text, to_blocks
+
+EVENT_TYPE = "plume_delivery"
+PERMANENT = {
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+    "channel_is_archived",
+    "restricted_action",
+    "user_not_found",
+    "cannot_dm_bot",
+    "account_inactive",
+    "invalid_auth",
+    "token_revoked",
+}
+log = logging.getLogger(__name__)
+
+
+class SlackNotifier:
+    """Implements bot.services.delivery.Notifier with the Slack Web API."""
+
+    def __init__(self, settings: Settings, runtime: Runtime, installation_store=None) -> None:
+        self.settings, self.runtime, self.store = settings, runtime, installation_store
+        self._clients: dict[int, WebClient] = {}
+
+    def client(self, workspace_id: int) -> WebClient:
+        """The bot's client for a workspace: its installation's token, or the single-workspace token."""
+        if workspace_id not in self._clients:
+            token = (
+                self.settings.SLACK_BOT_TOKEN.get_secret_value() if self.settings.SLACK_BOT_TOKEN else None
+            )
+            if self.store is not None:
+                with transaction(self.runtime.sessions) as session:
+                    team = session.get(Workspace, workspace_id).external_id
+                bot = self.store.find_bot(enterprise_id=None, team_id=team)
+                token = bot.bot_token if bot else None
+            if token is None:
+                raise DeliveryFailed("no Slack token for this workspace (uninstalled?)", permanent=True)
+            self._clients[workspace_id] = web_client(self.settings, token)
+        return self._clients[workspace_id]
+
+    def post(self, *, workspace_id: int, channel: str, message: Message, key: str) -> str:
+        client = self.client(workspace_id)
+        files = self._upload_images(client, message)
+        try:
+            response = client.chat_postMessage(
+                channel=channel,
+                text=fallback_text(message),
+                blocks=to_blocks(message, files),
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error", "")
+            raise DeliveryFailed(f"Slack said {error}", permanent=error in PERMANENT) from None
+        return str(response["ts"])
+
+    def direct(self, *, workspace_id: int, user_id: str, message: Message, key: str) -> str:
+        return self.post(
+            workspace_id=workspace_id, channel=self._dm(workspace_id, user_id), message=message, key=key
+        )
+
+    def find(
+        self, *, workspace_id: int, channel: str | None, user_id: str | None, key: str, since: datetime
+    ) -> str | None:
+        """The ts of a message carrying `key` posted since `since` (a crashed run's message), if any."""
+        client = self.client(workspace_id)
+        where = channel or self._dm(workspace_id, user_id or "")
+        cursor = None
+        while True:
+            page = client.conversations_history(
+                channel=where,
+                oldest=str(since.timestamp() - 60),
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+            for item in page.get("messages", []):
+                meta = item.get("metadata") or {}
+                if (
+                    meta.get("event_type") == EVENT_TYPE
+                    and (meta.get("event_payload") or {}).get("key") == key
+                ):
+                    return str(item["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def is_calm(self, *, workspace_id: int, user_id: str) -> bool:
+        """Not in Do Not Disturb right now (snoozed, or inside the DND window)."""
+        info = self.client(workspace_id).dnd_info(user=user_id)
+        now = time.time()
+        if info.get("snooze_enabled"):
+            return False
+        start, end = info.get("next_dnd_start_ts") or 0, info.get("next_dnd_end_ts") or 0
+        return not (info.get("dnd_enabled") and start <= now < end)
+
+    def _dm(self, workspace_id: int, user_id: str) -> str:
+        try:
+            return self.client(workspace_id).conversations_open(users=user_id)["channel"]["id"]
+        except SlackApiError as exc:
+            error = exc.response.get("error", "")
+            raise DeliveryFailed(f"Slack said {error}", permanent=error in PERMANENT) from None
+
+    def _upload_images(self, client: WebClient, message: Message) -> dict[str, str]:
+        """Charts go up first (privately); the message shows them by file id."""
+        files = {}
+        for image in message.images:
+            uploaded = client.files_upload_v2(
+                file=image.path, filename=image.path.rsplit("/", 1)[-1], title=image.title
+            )
+            files[image.path] = uploaded["file"]["id"]
+        return files

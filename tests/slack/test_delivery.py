@@ -1,0 +1,202 @@
+"""Digests and nudges through the Slack notifier against the fake Slack: exactly once, gently."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.messages.replies import notice
+from bot.schedule import WorkSchedule
+from bot.services import ambassadors
+from bot.services.delivery import claim_digest, digest_key
+from bot.services.sending import send_digest, send_nudges
+from bot.sources.records import PostKind, PostRecord
+from bot.storage import repositories as repo
+from bot.storage.db import transaction
+from bot.storage.tables import DigestLog, NudgeLog, Workspace
+from handlers.slack.notifier import SlackNotifier
+
+WEEK = "2026-W46"
+NOW = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)  # Wednesday, 10:30 UTC
+_ids = iter(range(3 * 10**18, 4 * 10**18))
+
+
+def post(at: datetime, likes: int = 1) -> PostRecord:
+    return PostRecord(x_id=next(_ids), created_at=at, kind=PostKind.ORIGINAL, text="hi", likes=likes)
+
+
+@pytest.fixture
+def program(runtime, slack):
+    """Six people in T0001, all posting during 2026-W46; digest channel C0DIGEST chosen by UADMIN."""
+    slack.add_channel("C0DIGEST", "ambassadors", members={"UBOT"})
+    slack.add_channel("C0ARCHIVE", "old", is_archived=True, members={"UBOT"})
+    for n in range(1, 6):
+        slack.add_user(f"U10{n}", name=f"amb{n}", tz="UTC")
+    with transaction(runtime.sessions) as session:
+        ws = ambassadors.ensure_workspace(session=session, platform="slack", external_id="T0001")
+        ws.digest_channel = "C0DIGEST"
+        ws.settings = {"digest_channel_set_by": "UADMIN"}
+        for n in range(6):
+            amb = ambassadors.track(
+                session=session,
+                workspace_id=ws.id,
+                handle=f"amb{n}",
+                schedule=WorkSchedule(tz="UTC"),
+                consent_text="yes",
+                consent_source="self",
+                chat_user_id=f"U10{n}",
+            )
+            monday = datetime(2026, 11, 9, 10, tzinfo=UTC)
+            repo.upsert_posts(
+                session=session,
+                x_account_id=amb.x_account_id,
+                records=[post(monday + timedelta(days=n % 5, minutes=m)) for m in range(3)],
+                source="api",
+            )
+        return ws.id
+
+
+@pytest.fixture
+def notifier(settings, runtime):
+    return SlackNotifier(settings, runtime)
+
+
+def digests(slack) -> list[dict]:
+    return [m for m in slack.messages("C0DIGEST") if (m.get("metadata") or {}).get("event_type")]
+
+
+def test_one_digest_per_week_whatever_happens(runtime, notifier, slack, program, tmp_path):
+    first = send_digest(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=program,
+        week=WEEK,
+        now=NOW,
+        out_dir=tmp_path,
+    )
+    again = send_digest(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=program,
+        week=WEEK,
+        now=NOW,
+        out_dir=tmp_path,
+    )
+    assert (first.status, again.status) == ("sent", "already_sent")
+    [digest] = digests(slack)
+    assert "18 posts by 6 ambassadors" in digest["text"]
+    assert digest["metadata"]["event_payload"] == {"key": digest_key(program, "C0DIGEST", WEEK)}
+
+
+def test_a_crash_after_slack_accepted_does_not_post_twice(runtime, notifier, slack, program, tmp_path):
+    # The earlier run claimed the week and Slack accepted its post, then the process died before the mark.
+    _row, fresh = claim_digest(runtime.sessions, program, "C0DIGEST", WEEK, NOW)
+    ts = notifier.post(
+        workspace_id=program,
+        channel="C0DIGEST",
+        message=notice("Digest", "x"),
+        key=digest_key(program, "C0DIGEST", WEEK),
+    )
+    outcome = send_digest(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=program,
+        week=WEEK,
+        now=NOW + timedelta(minutes=5),
+        out_dir=tmp_path,
+    )
+    assert fresh and (outcome.status, outcome.ref) == ("recovered", ts)
+    assert len(digests(slack)) == 1
+    with transaction(runtime.sessions) as session:
+        assert session.scalars(select(DigestLog.status)).one() == "sent"
+
+
+def test_429_and_500_are_retried_and_delivered_once(runtime, notifier, slack, program, tmp_path):
+    slack.inject("chat.postMessage", status=429, headers={"Retry-After": "1"})
+    slack.inject("chat.postMessage", status=500)
+    outcome = send_digest(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=program,
+        week=WEEK,
+        now=NOW,
+        out_dir=tmp_path,
+    )
+    assert outcome.status == "sent" and len(digests(slack)) == 1
+
+
+def test_an_archived_channel_is_reported_once_and_not_retried(runtime, notifier, slack, program, tmp_path):
+    with transaction(runtime.sessions) as session:
+        session.get(Workspace, program).digest_channel = "C0ARCHIVE"
+    outcomes = [
+        send_digest(
+            sessions=runtime.sessions,
+            notifier=notifier,
+            workspace_id=program,
+            week=WEEK,
+            now=NOW,
+            out_dir=tmp_path,
+        ).status
+        for _ in range(3)
+    ]
+    assert outcomes == ["failed", "failed", "failed"]
+    admin_dm = slack.dm_id("UADMIN")
+    reports = [m for m in slack.messages(admin_dm) if "could not be posted" in m.get("text", "")]
+    assert len(reports) == 1 and len(slack.calls_to("chat.postMessage")) == 2  # one refusal, one report
+
+
+def burst(session, handle: str, start: datetime, count: int = 6) -> None:
+    account = repo.get_account_by_handle(session=session, handle_key=handle)
+    repo.upsert_posts(
+        session=session,
+        x_account_id=account.id,
+        records=[post(start + timedelta(minutes=5 * i)) for i in range(count)],
+        source="api",
+    )
+
+
+def nudged(slack, user: str) -> list[dict]:
+    return [m for m in slack.messages(slack.dm_id(user)) if (m.get("metadata") or {}).get("event_type")]
+
+
+def test_a_burst_gives_one_dm_and_a_second_burst_the_same_day_none(runtime, notifier, slack, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "amb0", NOW - timedelta(hours=1))
+    first = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW)
+    with transaction(runtime.sessions) as session:
+        burst(session, "amb0", NOW + timedelta(hours=2))
+    later = NOW + timedelta(hours=3)
+    second = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=later)
+    assert [o.status for o in first] == ["sent"] and second == []
+    [dm] = nudged(slack, "U100")
+    assert "6 times during your work hours" in dm["text"]
+    with transaction(runtime.sessions) as session:
+        assert [(n.rule, n.window_key, n.status) for n in session.scalars(select(NudgeLog))] == [
+            ("burst", "2026-11-18", "sent")
+        ]
+
+
+def test_do_not_disturb_defers_the_nudge_to_a_calm_moment(runtime, notifier, slack, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "amb1", NOW - timedelta(hours=1))
+    slack.set_dnd("U101", snooze_enabled=True)
+    deferred = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW)
+    assert [o.status for o in deferred] == ["deferred"] and nudged(slack, "U101") == []
+    slack.set_dnd("U101", snooze_enabled=False, dnd_enabled=False)
+    calm = send_nudges(
+        sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW + timedelta(minutes=30)
+    )
+    assert [o.status for o in calm] == ["sent"] and len(nudged(slack, "U101")) == 1
+
+
+def test_never_at_night(runtime, notifier, slack, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "amb2", NOW - timedelta(hours=1))
+    night = NOW.replace(hour=22)
+    assert [
+        o.status
+        for o in send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=night)
+    ] == ["deferred"]
+    assert nudged(slack, "U102") == []
