@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--weeks", type=int, default=12)
     bench.add_argument("--seed", type=int, default=7)
     sub.add_parser("migrate", help="apply database migrations (also done on every start)")
+    digest = sub.add_parser("digest", help="post last week's digest to each workspace's channel (once)")
+    digest.add_argument("--week", help="ISO week, e.g. 2026-W46 (default: last week)")
+    digest.add_argument("--dry-run", action="store_true", help="print it instead of posting")
+    sub.add_parser("worker", help="run the scheduler: polling, nudges, digests, recaps, retention")
     sub.add_parser("retention", help="purge posts past the retention window and uninstalled workspaces")
     sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (local development; SLACK_APP_TOKEN)")
@@ -204,6 +208,33 @@ def cmd_usage(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    """Digests for every workspace: printed with --dry-run, else posted through Slack exactly once."""
+    from bot.jobs import tasks
+    from bot.metrics.weeks import parse_week, week_label
+
+    week = week_label(parse_week(args.week)) if args.week else tasks.last_week()
+    if args.dry_run:
+        print(tasks.digest_preview(settings, week))
+        return 0
+    from handlers.slack.notifier import SlackNotifier
+
+    runtime = open_runtime(settings)
+    notifier = SlackNotifier(settings, runtime)
+    for workspace_id in tasks.chat_workspaces(runtime):
+        outcome = tasks.digest(settings, notifier, workspace_id, week)
+        print(f"workspace {workspace_id} {week}: {outcome.status} {outcome.detail}".rstrip())
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """The scheduler, with Slack as the notifier (the CLI is the composition root)."""
+    from bot.jobs.worker import run_worker
+    from handlers.slack.notifier import SlackNotifier
+
+    return run_worker(settings, SlackNotifier(settings, open_runtime(settings)))
+
+
 def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
     """One retention pass."""
     from bot.jobs.tasks import retention
@@ -240,6 +271,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "poll": cmd_poll,
     "serve": cmd_serve,
     "retention": cmd_retention,
+    "digest": cmd_digest,
+    "worker": cmd_worker,
     "socket": cmd_socket,
     "usage": cmd_usage,
 }

@@ -4,18 +4,35 @@ distributed worker can all run them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from bot.config import Settings
+from bot.messages.digest import digest_message
+from bot.messages.terminal import render_message
+from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import open_runtime, x_source
+from bot.services.delivery import Notifier, Outcome
+from bot.services.digest import build_digest
 from bot.services.ingest import CycleReport, run_cycle
 from bot.services.polling import PollConfig
+from bot.services.program import load_program
 from bot.services.retention import RetentionResult, run_retention
+from bot.services.sending import send_digest, send_nudges, send_recaps
+from bot.services.settings import workspace_settings
 from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
+from bot.storage.tables import Workspace
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def last_week() -> str:
+    """The ISO week before this one (UTC)."""
+    return week_label((_now() - timedelta(days=7)).date())
 
 
 def poll_cycle(settings: Settings) -> CycleReport:
@@ -68,3 +85,77 @@ def retention(settings: Settings) -> RetentionResult:
     runtime = open_runtime(settings)
     with transaction(runtime.sessions) as session:
         return run_retention(session=session, now=_now())
+
+
+def ingest_and_nudge(settings: Settings, notifier: Notifier) -> None:
+    """One X cycle, then the nudge rules on what it brought (event-driven, right after the ingest)."""
+    if settings.X_BEARER_TOKEN is not None:
+        poll_cycle(settings)
+    nudges(settings, notifier)
+
+
+def nudges(settings: Settings, notifier: Notifier) -> None:
+    """Evaluate and send today's nudges in every workspace."""
+    runtime = open_runtime(settings)
+    for workspace_id in chat_workspaces(runtime):
+        send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, now=_now())
+
+
+def weekly_deliveries(settings: Settings, notifier: Notifier) -> None:
+    """Digest and recaps of last week, for each workspace whose digest day and time have come."""
+    runtime = open_runtime(settings)
+    now = _now()
+    for workspace_id in chat_workspaces(runtime):
+        with transaction(runtime.sessions) as session:
+            config = workspace_settings(session.get(Workspace, workspace_id))
+        local = now.astimezone(ZoneInfo(config["timezone"]))
+        due = (local.weekday(), local.hour * 60 + local.minute) >= (
+            config["digest_day"],
+            config["digest_time"],
+        )
+        if not due:
+            continue
+        week = week_label((local - timedelta(days=7)).date())
+        digest(settings, notifier, workspace_id, week)
+        send_recaps(
+            sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, week=week, now=now
+        )
+
+
+def digest(settings: Settings, notifier: Notifier, workspace_id: int, week: str) -> Outcome:
+    """One workspace's digest for one week (idempotent: claims before sending)."""
+    runtime = open_runtime(settings)
+    return send_digest(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=workspace_id,
+        week=week,
+        now=_now(),
+        out_dir=settings.PLUME_OUTPUT_DIR / "digests",
+    )
+
+
+def chat_workspaces(runtime) -> list[int]:
+    """Workspaces on a chat platform (not the operator's local one), still installed."""
+    with transaction(runtime.sessions) as session:
+        return [
+            w.id
+            for w in session.scalars(select(Workspace).where(Workspace.platform != "cli"))
+            if not (w.settings or {}).get("purge_after")
+        ]
+
+
+def digest_preview(settings: Settings, week: str) -> str:
+    """Every workspace's digest for `week`, rendered for the terminal (nothing is posted)."""
+    runtime = open_runtime(settings)
+    parts = []
+    with transaction(runtime.sessions) as session:
+        workspaces = [
+            (w.id, w.name or w.external_id, workspace_settings(w)) for w in session.scalars(select(Workspace))
+        ]
+    for workspace_id, name, config in workspaces:
+        with transaction(runtime.sessions) as session:
+            program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
+        message = digest_message(build_digest(program, config["min_group_size"]))
+        parts.append(f"[{name}]\n{render_message(message)}")
+    return "\n\n".join(parts) or "No workspaces yet."

@@ -214,3 +214,54 @@ def export_csv(*, session: Session, workspace_id: int, chat_user_id: str) -> tup
             ]
         )
     return f"plume-{ambassador.x_account.handle}.csv", out.getvalue().encode("utf-8")
+
+
+NOT_USEFUL_SNOOZE = timedelta(days=14)
+THRESHOLD_STEP = 1.5
+
+
+def nudge_feedback(
+    *, session: Session, workspace_id: int, chat_user_id: str, nudge_ref: str, feedback: str, now: datetime
+) -> str:
+    """Record a nudge button: thanks, snooze a week, not useful, turn off. Returns what changed.
+
+    Two "Not useful" in a row snooze nudges for two weeks and raise this person's thresholds by half.
+    The button's nudge must be the caller's own: a forged value changes nothing.
+    """
+    ambassador = me(session=session, workspace_id=workspace_id, chat_user_id=chat_user_id)
+    amb_id, _, window = nudge_ref.partition(":")
+    rule, _, window = window.partition(":")
+    if amb_id != str(ambassador.id):
+        raise InvalidInput("That nudge isn't yours.")
+    entry = session.scalars(
+        select(NudgeLog).where(
+            NudgeLog.ambassador_id == ambassador.id, NudgeLog.rule == rule, NudgeLog.window_key == window
+        )
+    ).first()
+    if entry is None:
+        raise NotFound("That nudge is no longer on record.")
+    previous = session.scalars(
+        select(NudgeLog)
+        .where(
+            NudgeLog.ambassador_id == ambassador.id,
+            NudgeLog.rule != "recap",
+            NudgeLog.claimed_at < entry.claimed_at,
+        )
+        .order_by(NudgeLog.claimed_at.desc())
+    ).first()
+    entry.feedback = feedback
+    if feedback == "snooze":
+        ambassador.nudges_snoozed_until = now + timedelta(days=7)
+        return "snoozed for a week"
+    if feedback == "off":
+        ambassador.nudges_enabled = False
+        return "nudges off"
+    if feedback == "not_useful" and previous is not None and previous.feedback == "not_useful":
+        ambassador.nudges_snoozed_until = now + NOT_USEFUL_SNOOZE
+        factor = float((ambassador.nudge_overrides or {}).get("threshold_factor", 1.0)) * THRESHOLD_STEP
+        ambassador.nudge_overrides = {
+            **(ambassador.nudge_overrides or {}),
+            "threshold_factor": round(factor, 3),
+        }
+        return "snoozed for two weeks, thresholds raised"
+    return "noted"

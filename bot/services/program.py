@@ -28,6 +28,7 @@ class Person:
     nudges_enabled: bool
     schedule: WorkSchedule | None = None
     snoozed_until: datetime | None = None
+    threshold_factor: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ def load_program(
             m.nudges_enabled,
             schedule_of(m),
             m.nudges_snoozed_until,
+            float((m.nudge_overrides or {}).get("threshold_factor", 1.0)),
         )
         for m in members
     }

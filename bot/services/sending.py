@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages.digest import digest_charts, digest_message
 from bot.messages.nudge import nudge_message
-from bot.messages.replies import notice
+from bot.messages.replies import notice, week_message
 from bot.metrics.bursts import BurstRule
 from bot.metrics.nudges import NudgeRules
 from bot.metrics.weeks import parse_week
@@ -32,8 +32,9 @@ from bot.services.digest import build_digest
 from bot.services.nudges import NudgePlan, plan_nudges
 from bot.services.program import Person, load_program
 from bot.services.settings import workspace_settings
+from bot.services.stats import week_stats
 from bot.storage.db import transaction
-from bot.storage.tables import DigestLog, NudgeLog, Workspace
+from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,15 @@ def send_digest(
     with transaction(sessions) as session:
         workspace = session.get(Workspace, workspace_id)
         channel, settings = workspace.digest_channel, workspace_settings(workspace)
-        if not channel:
-            return Outcome("skipped", detail="no digest channel set")
-        program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
+    if not channel:
+        return Outcome("skipped", detail="no digest channel set")
     row, fresh = claim_digest(sessions, workspace_id, channel, week, now)
     key = digest_key(workspace_id, channel, week)
 
     def send() -> str:
+        # The figures are computed only when there is something to send (the check runs every 15 min).
+        with transaction(sessions) as session:
+            program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
         data = build_digest(program, settings["min_group_size"])
         message = digest_message(data, digest_charts(data, out_dir / f"ws{workspace_id}-{week}"))
         return notifier.post(workspace_id=workspace_id, channel=channel, message=message, key=key)
@@ -141,6 +144,8 @@ def _maybe_send(
         return None
     if person.snoozed_until and person.snoozed_until > now:
         return None
+    if not _above_personal_threshold(plan, rules, person.threshold_factor):
+        return None
     if (
         _sent_count(sessions, person.ambassador_id, plan.day, today=True) >= rules.per_day
         or _sent_count(sessions, person.ambassador_id, plan.day, today=False) >= rules.per_week
@@ -179,3 +184,58 @@ def _sent_count(sessions, ambassador_id: int, day: str, *, today: bool) -> int:
         return sum(1 for w in windows if w == day)
     week = datetime.fromisoformat(day).isocalendar()[:2]
     return sum(1 for w in windows if datetime.fromisoformat(w).isocalendar()[:2] == week)
+
+
+def send_recaps(
+    *, sessions: sessionmaker[Session], notifier: Notifier, workspace_id: int, week: str, now: datetime
+) -> list[Outcome]:
+    """Each person's private weekly recap (their week, baseline, best post, best off-hours slots), once."""
+    outcomes = []
+    with transaction(sessions) as session:
+        members = [
+            (a.id, a.chat_user_id, a.x_account.handle)
+            for a in session.scalars(
+                select(Ambassador).where(
+                    Ambassador.workspace_id == workspace_id,
+                    Ambassador.recap_enabled,
+                    Ambassador.chat_user_id.is_not(None),
+                )
+            )
+        ]
+    for ambassador_id, user_id, handle in members:
+        row, fresh = claim_nudge(sessions, ambassador_id, "recap", week, {}, now)
+        if not fresh and row.status in ("sent", "failed"):
+            continue
+        key = nudge_key(ambassador_id, "recap", week)
+
+        def send(u: str = user_id, h: str = handle, k: str = key) -> str:
+            with transaction(sessions) as session:
+                report = week_stats(session=session, workspace_id=workspace_id, handle=h, week_text=week)
+            return notifier.direct(workspace_id=workspace_id, user_id=u, message=week_message(report), key=k)
+
+        outcomes.append(
+            deliver_once(
+                sessions=sessions,
+                model=NudgeLog,
+                row=row,
+                fresh=fresh,
+                now=now,
+                send=send,
+                find=lambda since, u=user_id, k=key: notifier.find(
+                    workspace_id=workspace_id, channel=None, user_id=u, key=k, since=since
+                ),
+            )
+        )
+    return outcomes
+
+
+def _above_personal_threshold(plan: NudgePlan, rules: NudgeRules, factor: float) -> bool:
+    """A person who said "not useful" twice is nudged only at `factor` times the usual thresholds."""
+    if factor <= 1.0:
+        return True
+    minimum = {
+        "burst": rules.burst.min_posts,
+        "day_volume": rules.day_volume,
+        "above_baseline": max(rules.baseline_min_posts, rules.baseline_ratio * (plan.weekday_median or 0)),
+    }[plan.rule]
+    return plan.work_posts >= factor * minimum

@@ -86,6 +86,29 @@ def _home_switch(action: str, days: int | None = None):
     return handler
 
 
+def _nudge_button(feedback: str):
+    def handler(body, respond, deps: SlackDeps) -> None:
+        ws = workspace_id(deps, body["team"]["id"])
+        try:
+            with transaction(deps.runtime.sessions) as session:
+                done = people.nudge_feedback(
+                    session=session,
+                    workspace_id=ws,
+                    chat_user_id=body["user"]["id"],
+                    nudge_ref=body["actions"][0]["value"],
+                    feedback=feedback,
+                    now=deps.clock(),
+                )
+            message = notice(
+                "Thanks for telling me", f"Noted: {done}. `/plume nudges on` undoes it any time."
+            )
+        except PlumeError as exc:
+            message = notice("Plume", str(exc), kind="error")
+        respond(blocks=to_blocks(message), text=fallback_text(message), replace_original=False)
+
+    return handler
+
+
 def _ack(ack) -> None:
     ack()
 
@@ -104,6 +127,14 @@ def register(app: App, deps: SlackDeps) -> None:
         lambda body, respond, client: handle_invite_accept(body, respond, client, deps),
     )
     on(ActionId.INVITE_DECLINE, handle_invite_decline)
+    for action_id, feedback in (
+        (ActionId.NUDGE_THANKS, "thanks"),
+        (ActionId.NUDGE_SNOOZE_WEEK, "snooze"),
+        (ActionId.NUDGE_NOT_USEFUL, "not_useful"),
+        (ActionId.NUDGE_TURN_OFF, "off"),
+    ):
+        button = _nudge_button(feedback)
+        on(action_id, lambda body, respond, _b=button: _b(body, respond, deps))
     for action_id, action, days in (
         (ActionId.HOME_NUDGES_ON, "on", None),
         (ActionId.HOME_NUDGES_OFF, "off", None),

@@ -319,6 +319,7 @@ class FakeSlack:
         self._home_views: dict[str, dict[str, Any]] = {}
         self._codes: dict[str, _Code] = {}
         self._faults: list[_Fault] = []
+        self._hold_after: dict[str, float] = {}
         self._per_channel_per_second: float | None = None
         self._per_workspace_per_minute: int | None = None
         self._channel_posts: dict[tuple[str, str], deque[float]] = {}
@@ -509,6 +510,11 @@ class FakeSlack:
         with self._lock:
             self._faults.append(_Fault(method, times, status, dict(headers or {}), copy.deepcopy(body)))
 
+    def hold_after_accepting(self, method: str, seconds: float) -> None:
+        """Process `method` calls (a post is stored) but wait `seconds` before answering (0 to stop)."""
+        with self._lock:
+            self._hold_after[method] = seconds
+
     def close_connection(self, method: str, times: int = 1) -> None:
         """Queue (FIFO, with `inject`) dropping the next `times` calls of `method` without an answer."""
         with self._lock:
@@ -576,6 +582,9 @@ class FakeSlack:
                 reply = _Reply(500, {"ok": False, "error": "internal_error", "fake_exception": repr(exc)})
             call.status = 0 if reply.drop else reply.status
             call.response = None if reply.drop else reply.body
+            hold = self._hold_after.get(call.method, 0.0)
+        if hold:  # accepted, but the answer is late: a client killed now never learns it succeeded
+            time.sleep(hold)
         if reply.drop:
             handler.drop()
         else:

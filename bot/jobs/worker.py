@@ -1,0 +1,66 @@
+"""`python -m bot worker`: the in-process scheduler running every job on its cadence.
+
+Jobs are the plain functions of `bot.jobs.tasks` (ids and dates in, no ORM objects or clients), so a
+distributed runner can call the same functions later. SIGTERM lets the running job finish, then exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.config import Settings
+from bot.jobs import tasks
+from bot.services.delivery import Notifier
+
+log = logging.getLogger(__name__)
+DIGEST_CHECK = timedelta(minutes=15)
+
+
+def build_scheduler(settings: Settings, notifier: Notifier) -> BlockingScheduler:
+    """Every job, one at a time (max_instances=1, coalesced), starting now."""
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    start = datetime.now(UTC) + timedelta(seconds=5)
+    scheduler.add_job(
+        tasks.ingest_and_nudge,
+        "interval",
+        seconds=settings.POLL_INTERVAL,
+        args=[settings, notifier],
+        id="ingest",
+        next_run_time=start,
+    )
+    scheduler.add_job(
+        tasks.weekly_deliveries,
+        "interval",
+        seconds=DIGEST_CHECK.total_seconds(),
+        args=[settings, notifier],
+        id="weekly",
+        next_run_time=start + timedelta(seconds=30),
+    )
+    scheduler.add_job(
+        tasks.retention,
+        "interval",
+        hours=24,
+        args=[settings],
+        id="retention",
+        next_run_time=start + timedelta(minutes=5),
+    )
+    return scheduler
+
+
+def run_worker(settings: Settings, notifier: Notifier) -> int:
+    """Run until SIGTERM or SIGINT; the job in progress completes first."""
+    scheduler = build_scheduler(settings, notifier)
+
+    def stop(signum, _frame) -> None:
+        log.info("stopping after the current job", extra={"fields": {"signal": signum}})
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("worker started", extra={"fields": {"poll_interval": settings.POLL_INTERVAL}})
+    scheduler.start()
+    return 0
