@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +95,17 @@ def schedule_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_track(settings: Settings, args: argparse.Namespace) -> int:
     """Register (or update) an operator-tracked ambassador."""
-    schedule = WorkSchedule(**schedule_overrides(args))
+    overrides = schedule_overrides(args)
     with transaction(open_runtime(settings).sessions) as session:
         workspace = ambassadors.local_workspace(session=session)
         handle = ambassadors.normalize_handle(args.handle)
+        try:  # tracking again changes only what the flags say
+            current = ambassadors.schedule_of(
+                ambassadors.get_by_handle(session=session, workspace_id=workspace.id, handle=handle)
+            )
+        except PlumeError:
+            current = WorkSchedule()
+        schedule = replace(current, **overrides)
         amb = ambassadors.track(
             session=session,
             workspace_id=workspace.id,

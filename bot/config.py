@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     PLUME_ADMINS: str = Field(default="", description="comma-separated chat user ids with admin rights")
     PORT: int = Field(default=3000, ge=1, le=65535)
     POLL_INTERVAL: int = Field(default=900, ge=60, description="seconds between poll cycles")
-    PLUME_MIN_GROUP_SIZE: int = Field(default=5, ge=1)
+    PLUME_MIN_GROUP_SIZE: int = Field(default=5, ge=5)
     PLUME_OUTPUT_DIR: Path = REPO_ROOT / "demo-output"
     LOG_LEVEL: str = "INFO"
 

@@ -36,6 +36,8 @@ class KeyValueFormatter(logging.Formatter):
         }
         fields.update(getattr(record, "fields", {}) or {})
         line = " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
         return redact(line)
 
 

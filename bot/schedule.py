@@ -124,3 +124,11 @@ def is_working(
     else:
         inside = schedule.start_minute <= minute < schedule.end_minute
     return inside and shift_day.weekday() in schedule.days and shift_day not in holiday_dates
+
+
+def current_shift_day(schedule: WorkSchedule, moment: datetime) -> date:
+    """The day whose shift `moment` belongs to: yesterday after midnight in a night shift."""
+    local = moment.astimezone(ZoneInfo(schedule.tz))
+    crosses = schedule.end_minute <= schedule.start_minute
+    after_midnight = crosses and local.hour * 60 + local.minute < schedule.end_minute
+    return local.date() - timedelta(days=1) if after_midnight else local.date()

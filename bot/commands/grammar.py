@@ -654,7 +654,7 @@ def _whole_setting(key: str, low: int, high: int, description: str) -> SettingSp
 ADMIN_SETTINGS: dict[str, SettingSpec] = {
     spec.key: spec
     for spec in (
-        _whole_setting("min_group_size", 2, 100, "Fewest active ambassadors before program totals show."),
+        _whole_setting("min_group_size", 5, 100, "Fewest active ambassadors before program totals show."),
         _whole_setting("burst_posts", 2, 50, "Work-hours posts that make a burst."),
         _whole_setting("burst_minutes", 5, 480, "Longest span, in minutes, of a burst."),
         _whole_setting("day_volume", 2, 500, "Work-hours posts in a shift that trigger a nudge."),

@@ -18,6 +18,8 @@ def parse_week(label: str) -> pd.Timestamp:
     if not match:
         raise InvalidInput(f"Week '{label}' is not like 2026-W46.")
     year, week = int(match.group(1)), int(match.group(2))
+    if not 2006 <= year <= 2100:  # X began in 2006; far years only overflow date arithmetic
+        raise InvalidInput(f"Week '{label}' is out of range (2006-2100).")
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:

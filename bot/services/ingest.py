@@ -59,6 +59,8 @@ def run_cycle(
     try:
         report.resolved = resolve_handles(sessions=sessions, source=source, now=moment)
         _poll_due(sessions, source, now, config, budget_usd, report)
+        if report.stopped:  # the budget ran out: no snapshots or refreshes either
+            return report
         report.snapshots = take_snapshots(sessions=sessions, source=source, now=now())
         refreshed = refresh_period(sessions=sessions, source=source, now=now())
         report.refreshed, report.purged = refreshed.refreshed, refreshed.purged

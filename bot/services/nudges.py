@@ -32,7 +32,7 @@ class NudgePlan:
         return f"{self.rule}:{self.day}"
 
 
-def plan_nudges(program: Program, rules: NudgeRules | None = None) -> list[NudgePlan]:
+def plan_nudges(program: Program, rules: NudgeRules | None = None, *, cap: bool = True) -> list[NudgePlan]:
     """Nudges for the program's week in time order: at most `per_day` a day and `per_week` a week each."""
     rules = rules or NudgeRules()
     local = program.figures.local
@@ -41,7 +41,8 @@ def plan_nudges(program: Program, rules: NudgeRules | None = None) -> list[Nudge
     fired = fired[(fired["shift_date"] >= program.week) & (fired["shift_date"] < week_end)]
     enabled = [pid for pid, p in program.people.items() if p.nudges_enabled]
     fired = fired[fired["ambassador_id"].isin(enabled)].sort_values(["ambassador_id", "shift_date"])
-    fired = fired[fired.groupby("ambassador_id").cumcount() < rules.per_week]
+    if cap:  # a preview (the demo) caps what fired; delivery caps what was actually sent instead
+        fired = fired[fired.groupby("ambassador_id").cumcount() < rules.per_week]
     slots = best_offhours_slots(local, program.week)
     return [
         NudgePlan(

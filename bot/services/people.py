@@ -24,8 +24,9 @@ JOIN_CONSENT = (
     "By typing `/plume join @{handle}` you agree that Plume reads the public posts and public metrics of "
     "@{handle} on X. Your figures (volume, work-hours share, bursts, engagement, followers, topics) are "
     "computed against your own hours and shown only to you. The program digest shows totals only, "
-    "withheld below {min_group} active people, and highlights posts only if you allow it. Leave any "
-    "time with `/plume leave` (your data is deleted); `/plume export` gives you everything we hold."
+    "withheld below {min_group} active people, and may highlight your best posts "
+    "(`/plume highlights off` to opt out). Leave any time with `/plume leave` (your data is deleted); "
+    "`/plume export` gives you everything we hold."
 )
 
 
@@ -59,17 +60,19 @@ def join(
     ).first()
     if current is not None and current.x_account.handle_key != name.lower():
         raise InvalidInput(f"You already track @{current.x_account.handle}. `/plume leave` first to switch.")
+    # Another chat person tracking this handle, in any workspace, means it is not yours to claim: a
+    # second claim would show their figures and archive to you. (Proof of ownership is a later step;
+    # operator-tracked rows, with no chat person, do not block.)
     taken = session.scalars(
         select(Ambassador)
         .join(XAccount, Ambassador.x_account_id == XAccount.id)
-        .where(
-            Ambassador.workspace_id == workspace_id,
-            XAccount.handle_key == name.lower(),
-            Ambassador.chat_user_id != chat_user_id,
-        )
+        .where(XAccount.handle_key == name.lower(), Ambassador.chat_user_id.is_not(None))
+        .where((Ambassador.workspace_id != workspace_id) | (Ambassador.chat_user_id != chat_user_id))
     ).first()
     if taken is not None:
-        raise InvalidInput(f"@{name} is already tracked for someone else in this workspace.")
+        raise InvalidInput(
+            f"@{name} is already tracked for someone else. Ask a program admin if it is yours."
+        )
     schedule = schedule_of(current) if current else WorkSchedule(tz=tz)
     return track(
         session=session,

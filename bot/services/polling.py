@@ -62,6 +62,7 @@ def resolve_handles(*, sessions: sessionmaker[Session], source: XSource, now: da
                 account = repo.get_account_by_handle(session=session, handle_key=user.username.lower())
                 if account is None:  # opted out while we were asking
                     continue
+                account = merge_into_known(session, account, user.id)
                 account.x_user_id, account.handle = user.id, user.username
                 account.status = "protected" if user.protected else ACTIVE
                 # The lookup already carries the counts: it doubles as the first follower snapshot.
@@ -81,6 +82,31 @@ def resolve_handles(*, sessions: sessionmaker[Session], source: XSource, now: da
     return resolved
 
 
+def merge_into_known(session: Session, account: XAccount, user_id: int) -> XAccount:
+    """If this X user is already known under an older handle row, move the new row's people onto it.
+
+    Happens when someone renamed on X and the new handle was tracked before a snapshot noticed.
+    """
+    known = session.scalars(select(XAccount).where(XAccount.x_user_id == user_id)).first()
+    if known is None or known.id == account.id:
+        return account
+    for ambassador in session.scalars(select(Ambassador).where(Ambassador.x_account_id == account.id)):
+        duplicate = session.scalars(
+            select(Ambassador).where(
+                Ambassador.workspace_id == ambassador.workspace_id, Ambassador.x_account_id == known.id
+            )
+        ).first()
+        if duplicate is None:
+            ambassador.x_account_id = known.id
+        else:
+            session.delete(ambassador)
+    session.flush()
+    repo.delete_account_data(session=session, x_account_id=account.id)
+    session.flush()
+    known.handle_key = account.handle_key
+    return known
+
+
 def due_accounts(*, sessions: sessionmaker[Session], now: datetime) -> list[int]:
     """Resolved, active accounts whose next poll time has come, oldest-polled first."""
     with transaction(sessions) as session:
@@ -96,13 +122,15 @@ def due_accounts(*, sessions: sessionmaker[Session], now: datetime) -> list[int]
 
 
 def fetch_new_posts(
-    source: XSource, user_id: int, since_id: int | None, start_time: datetime | None
+    source: XSource, user_id: int, since_id: int | None, start_time: datetime | None, on_page=None
 ) -> tuple[list[TimelinePage], str | None]:
     """Every page of posts newer than the cursor; stops at the first page reporting a problem."""
     pages: list[TimelinePage] = []
     token: str | None = None
     while True:
         page = source.timeline_page(user_id, since_id=since_id, start_time=start_time, token=token)
+        if on_page is not None:
+            on_page(page)
         pages.append(page)
         if page.problem or not page.next_token:
             return pages, page.problem
@@ -126,10 +154,15 @@ def poll_account(
         user_id, since_id = account.x_user_id, account.since_id or _newest_stored(session, account_id)
         # The first poll backfills a window (baselines from day one) and skips what an archive brought.
         start = now - config.backfill if account.since_id is None else None
-    pages, problem = fetch_new_posts(source, user_id, since_id, start)
+
+    def bill(page: TimelinePage) -> None:
+        # Each page is billed when X serves it, even if a later page fails: record it now.
+        with transaction(sessions) as session:
+            record_reads(session=session, day=now.date(), kind="post", item_ids=[p.x_id for p in page.posts])
+
+    pages, problem = fetch_new_posts(source, user_id, since_id, start, on_page=bill)
     posts = [p for page in pages for p in page.posts]
     with transaction(sessions) as session:
-        record_reads(session=session, day=now.date(), kind="post", item_ids=[p.x_id for p in posts])
         account = session.get(XAccount, account_id)
         if account is None or not repo.count_ambassadors_of_account(session=session, x_account_id=account_id):
             return 0  # opted out mid-cycle: nothing about them may be stored

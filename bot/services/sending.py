@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +15,7 @@ from bot.messages.replies import notice, week_message
 from bot.metrics.bursts import BurstRule
 from bot.metrics.nudges import NudgeRules
 from bot.metrics.weeks import parse_week
-from bot.schedule import is_working
+from bot.schedule import current_shift_day, is_working
 from bot.services.delivery import (
     REPORTED,
     DeliveryFailed,
@@ -121,7 +120,7 @@ def send_nudges(
         )
     rules = rules_from(settings)
     outcomes = []
-    for plan in plan_nudges(program, rules):
+    for plan in plan_nudges(program, rules, cap=False):
         person = program.people[plan.ambassador_id]
         outcome = _maybe_send(sessions, notifier, workspace_id, person, plan, rules, now)
         if outcome is not None:
@@ -139,8 +138,9 @@ def _maybe_send(
     now: datetime,
 ) -> Outcome | None:
     """Today's nudge for one person, if allowed now: not snoozed, under the caps, calm, at work."""
-    local_today = now.astimezone(ZoneInfo(person.schedule.tz)).date().isoformat()
-    if plan.day != local_today or not person.chat_user_id or not person.nudges_enabled:
+    if plan.day != current_shift_day(person.schedule, now).isoformat():
+        return None
+    if not person.chat_user_id or not person.nudges_enabled:
         return None
     if person.snoozed_until and person.snoozed_until > now:
         return None

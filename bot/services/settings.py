@@ -23,9 +23,15 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Below five active people, subtracting one's own figures from a total reveals another's: a hard floor.
+MIN_GROUP_FLOOR = 5
+
+
 def workspace_settings(workspace: Workspace) -> dict[str, Any]:
-    """Defaults overlaid with what the workspace's admins set."""
-    return {**DEFAULTS, **(workspace.settings or {}), "timezone": workspace.timezone or "UTC"}
+    """Defaults overlaid with what the workspace's admins set (the group size never below the floor)."""
+    merged = {**DEFAULTS, **(workspace.settings or {}), "timezone": workspace.timezone or "UTC"}
+    merged["min_group_size"] = max(MIN_GROUP_FLOOR, int(merged["min_group_size"]))
+    return merged
 
 
 def set_setting(*, session: Session, workspace: Workspace, key: str, value: Any) -> dict[str, Any]:

@@ -89,9 +89,13 @@ def do_status(_: g.AdminStatus, call: Call) -> Message:
             "Digest channel": workspace.digest_channel or "not set",
             "Last poll": last_poll.strftime("%Y-%m-%d %H:%M UTC") if last_poll else "never",
             "Accounts with errors": sum(1 for a in accounts if a.last_error or a.status != "active"),
-            f"X reads {usage.month} (all workspaces)": f"{usage.post_reads} posts, {usage.user_reads} users, "
-            f"${usage.spend_usd:.2f}",
         }
+        if (
+            not call.deps.settings.SLACK_CLIENT_ID
+        ):  # the ledger spans workspaces: show it to single-tenant admins only
+            figures[f"X reads {usage.month}"] = (
+                f"{usage.post_reads} posts, {usage.user_reads} users, ${usage.spend_usd:.2f}"
+            )
     return status_message(figures)
 
 

@@ -22,7 +22,17 @@ from handlers.slack import actions, commands, events
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import EncryptedInstallationStore
 
-SCOPES = ["commands", "chat:write", "im:write", "users:read", "files:write"]
+SCOPES = [
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "files:write",
+    "dnd:read",  # nudges wait while a person is in Do Not Disturb
+    "channels:history",
+    "groups:history",
+    "im:history",  # find a delivery after a crash, never post twice
+]
 log = logging.getLogger(__name__)
 
 

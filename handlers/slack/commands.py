@@ -81,6 +81,11 @@ def handle_plume_command(command, respond, client, context, deps: SlackDeps) -> 
         message = notice(
             "Plume", "Slack didn't answer as expected; please try again in a moment.", kind="error"
         )
+    except Exception:  # a bug of ours: the person still gets an answer, the log gets the trace
+        log.exception("command failed", extra={"fields": {"text_length": len(command.get("text") or "")}})
+        message = notice(
+            "Plume", "Something went wrong on our side; it has been logged. Please try again.", kind="error"
+        )
     reply(respond, message)
 
 

@@ -35,7 +35,10 @@ class SlackDeps:
 def workspace_id(deps: SlackDeps, team_id: str, team_name: str = "") -> int:
     """The Plume workspace of a Slack team, created on first contact."""
     with transaction(deps.runtime.sessions) as session:
-        return ensure_workspace(session=session, platform="slack", external_id=team_id, name=team_name).id
+        workspace = ensure_workspace(session=session, platform="slack", external_id=team_id, name=team_name)
+        if (workspace.settings or {}).get("purge_after"):  # reinstalled within the grace: keep the data
+            workspace.settings = {k: v for k, v in workspace.settings.items() if k != "purge_after"}
+        return workspace.id
 
 
 def is_admin(deps: SlackDeps, client: WebClient, user_id: str) -> bool:

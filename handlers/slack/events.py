@@ -50,8 +50,9 @@ def handle_uninstalled(context, deps: SlackDeps, installation_store=None) -> Non
     team_id = context.team_id
     if installation_store is not None:
         installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
+    ws_id = workspace_id(deps, team_id)
     with transaction(deps.runtime.sessions) as session:
-        ws = session.get(Workspace, workspace_id(deps, team_id))
+        ws = session.get(Workspace, ws_id)
         ws.settings = {**(ws.settings or {}), "purge_after": deps.clock().isoformat()}
     log.info("workspace uninstalled", extra={"fields": {"team": team_id}})
 

@@ -50,9 +50,12 @@ def _section_blocks(section: Section) -> list[Block]:
         parts.append(escape(section.text))
     parts += [f"• <{escape(link.url)}|{escape(link.label)}>" for link in section.links]
     if parts:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip("\n".join(parts), MAX_SECTION))))
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(verbatim=True, text=_clip("\n".join(parts), MAX_SECTION)))
+        )
     facts = [
-        MarkdownTextObject(text=_clip(f"*{escape(f.label)}*\n{escape(f.value)}", 2000)) for f in section.facts
+        MarkdownTextObject(verbatim=True, text=_clip(f"*{escape(f.label)}*\n{escape(f.value)}", 2000))
+        for f in section.facts
     ]
     for start in range(0, len(facts), MAX_FIELDS):
         blocks.append(SectionBlock(fields=facts[start : start + MAX_FIELDS]))
@@ -86,7 +89,10 @@ def to_blocks(message: Message, image_files: dict[str, str] | None = None) -> li
     if message.context:
         blocks.append(
             ContextBlock(
-                elements=[MarkdownTextObject(text=_clip(escape(c), 3000)) for c in message.context[:10]]
+                elements=[
+                    MarkdownTextObject(verbatim=True, text=_clip(escape(c), 3000))
+                    for c in message.context[:10]
+                ]
             )
         )
     if message.actions:
@@ -94,10 +100,15 @@ def to_blocks(message: Message, image_files: dict[str, str] | None = None) -> li
     if message.footer:
         blocks += [
             DividerBlock(),
-            ContextBlock(elements=[MarkdownTextObject(text=_clip(escape(message.footer), 3000))]),
+            ContextBlock(
+                elements=[MarkdownTextObject(verbatim=True, text=_clip(escape(message.footer), 3000))]
+            ),
         ]
     if len(blocks) > MAX_BLOCKS:
-        blocks = [*blocks[: MAX_BLOCKS - 1], ContextBlock(elements=[MarkdownTextObject(text="(shortened)")])]
+        blocks = [
+            *blocks[: MAX_BLOCKS - 1],
+            ContextBlock(elements=[MarkdownTextObject(verbatim=True, text="(shortened)")]),
+        ]
     return [block.to_dict() for block in blocks]
 
 

@@ -93,3 +93,20 @@ def test_a_handle_that_does_not_exist_is_reported(fake, ingest, sessions):
     with transaction(sessions) as session:
         account = session.scalars(select(XAccount)).one()
     assert (account.status, account.last_error) == ("not_found", "X says @nobody_here is not_found")
+
+
+def test_a_rename_tracked_before_the_snapshot_merges_into_the_known_account(fake, ingest, sessions, clock):
+    from bot.storage.tables import Ambassador
+
+    fake.add_user(1, "oldname")
+    ingest.track("oldname", team="T1")
+    ingest.cycle()
+    fake.rename(1, "newname")
+    ingest.track("newname", team="T2")  # someone tracks the new handle before the weekly snapshot
+    clock.advance(hours=1)
+    report = ingest.cycle()
+    assert report.stopped is None and report.resolved == 1
+    with transaction(sessions) as session:
+        accounts = [(a.x_user_id, a.handle) for a in session.scalars(select(XAccount))]
+        owners = {a.x_account_id for a in session.scalars(select(Ambassador))}
+    assert accounts == [(1, "newname")] and len(owners) == 1

@@ -95,7 +95,7 @@ def test_leave_asks_first_then_deletes_everything(chat, runtime):
 
 
 def test_admin_commands_are_refused_to_non_admins(chat, runtime):
-    shown = text_of(chat.command("admin settings min_group_size 3"))
+    shown = text_of(chat.command("admin settings min_group_size 7"))
     assert "for program admins" in shown
     with transaction(runtime.sessions) as session:
         assert all(not w.settings for w in session.scalars(select(Workspace)))
@@ -132,3 +132,20 @@ def test_user_text_is_escaped_so_it_never_pings(chat):
     chat.command("join @ana")
     shown = text_of(chat.command("topics add <!channel>, <@U200>, a&b"))
     assert "<!channel>" not in shown and "<@U200>" not in shown
+
+
+def test_nobody_claims_a_handle_someone_else_tracks(chat, runtime):
+    chat.command("join @ana")
+    assert "already tracked for someone else" in text_of(chat.command("join @ana", user="U200"))
+    assert len(ambassadors(runtime)) == 1
+
+
+def test_the_group_size_never_goes_below_five(chat, runtime):
+    assert "Try" in text_of(chat.command("admin settings min_group_size 2", user="UADMIN"))
+    from bot.services.ambassadors import ensure_workspace
+    from bot.services.settings import workspace_settings
+
+    with transaction(runtime.sessions) as session:
+        workspace = ensure_workspace(session=session, platform="slack", external_id="T0001")
+        workspace.settings = {"min_group_size": 2}  # even if stored by an older version
+        assert workspace_settings(workspace)["min_group_size"] == 5

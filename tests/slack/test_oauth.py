@@ -48,6 +48,8 @@ def test_two_workspaces_install_and_stay_apart(web, slack, urls):
     other = text_of(command(base, urls, "admin status", "U900", "T0002"))
     assert "*Ambassadors*\n0\n" in other and "not set" in other
     assert "You haven't joined yet" in text_of(command(base, urls, "me", "U900", "T0002"))
+    # Another workspace cannot claim @ana and read her figures or archive.
+    assert "already tracked for someone else" in text_of(command(base, urls, "join @ana", "U900", "T0002"))
     used = {c.token for c in slack.calls_to("users.info")}
     assert used == {"xoxb-test-token", "xoxb-other-token"}  # each workspace called with its own token
 
@@ -84,3 +86,32 @@ def test_uninstall_forgets_the_workspace_tokens(web, slack, urls):
 def test_healthz(web):
     base, _ = web
     assert requests.get(f"{base}/healthz", timeout=5).json() == {"ok": True, "database": "ok"}
+
+
+def test_reinstalling_cancels_the_scheduled_purge(web, slack, urls):
+    import json
+    import time
+
+    base, runtime = web
+    install(base, slack, "code-one", "T0001")
+    event = {
+        "token": "x",
+        "team_id": "T0001",
+        "api_app_id": "A0001",
+        "type": "event_callback",
+        "event_id": "EvU2",
+        "event_time": int(time.time()),
+        "event": {"type": "app_uninstalled", "event_ts": "1"},
+    }
+    body = json.dumps(event)
+    requests.post(
+        f"{base}/slack/events",
+        data=body,
+        headers=signed_headers(body, content_type="application/json"),
+        timeout=10,
+    )
+    install(base, slack, "code-again", "T0001")
+    command(base, urls, "help", "U100", "T0001")
+    with runtime.engine.connect() as conn:
+        settings = conn.execute(text("SELECT settings FROM workspaces WHERE external_id = 'T0001'")).scalar()
+    assert "purge_after" not in str(settings)
