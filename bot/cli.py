@@ -172,8 +172,12 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Run the sample program end to end."""
     from bot.demo.run import run_demo
+    from handlers.slack.render import fallback_text, to_blocks
 
-    return run_demo(settings, out=args.out)
+    def blockkit(message):
+        return {"text": fallback_text(message), "blocks": to_blocks(message)}
+
+    return run_demo(settings, out=args.out, renderers={"blockkit": blockkit})
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:

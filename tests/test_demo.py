@@ -27,6 +27,11 @@ def test_demo_runs_without_credentials(tmp_path):
     nudges = json.loads((tmp_path / "nudges.json").read_text())
     assert digest["kind"] == "digest" and digest["meta"]["week"] == "2026-W46"
     assert [i["title"] for i in digest["images"]] == ["Weekly trend", "Hour x weekday"]
+    blockkit = json.loads((tmp_path / "digest.blockkit.json").read_text())
+    assert blockkit["blocks"][0]["type"] == "header" and blockkit["text"]
+    assert len(json.loads((tmp_path / "nudges.blockkit.json").read_text())) == len(
+        json.loads((tmp_path / "nudges.json").read_text())
+    )
     for name in ("digest-trend.png", "digest-heatmap.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     nudged = {n["meta"]["ambassador_id"] for n in nudges}

@@ -63,7 +63,7 @@ def load_sample(sessions, sample: SampleProgram) -> int:
         return workspace.id
 
 
-def run_demo(settings: Settings, out: Path | None = None) -> int:
+def run_demo(settings: Settings, out: Path | None = None, renderers: dict | None = None) -> int:
     """Build, compute, print and write the demo; returns an exit code."""
     started = time.perf_counter()
     out = (out or settings.PLUME_OUTPUT_DIR).resolve()
@@ -80,7 +80,12 @@ def run_demo(settings: Settings, out: Path | None = None) -> int:
     _print_all(sample, digest, nudges)
     _write_json(out / "digest.json", digest.to_dict())
     _write_json(out / "nudges.json", [n.to_dict() for n in nudges])
-    print(f"\nWrote digest.json, nudges.json and charts to {out}  ({time.perf_counter() - started:.1f}s)")
+    # Platform renderings (Slack Block Kit) are handed in by the CLI: bot/ never imports a platform.
+    for name, render in (renderers or {}).items():
+        _write_json(out / f"digest.{name}.json", render(digest))
+        _write_json(out / f"nudges.{name}.json", [render(n) for n in nudges])
+    written = ", ".join(["digest.json", "nudges.json", *(f"digest.{n}.json" for n in renderers or {})])
+    print(f"\nWrote {written} and charts to {out}  ({time.perf_counter() - started:.1f}s)")
     return 0
 
 

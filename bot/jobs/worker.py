@@ -10,6 +10,7 @@ import logging
 import signal
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.config import Settings
@@ -57,7 +58,10 @@ def run_worker(settings: Settings, notifier: Notifier) -> int:
 
     def stop(signum, _frame) -> None:
         log.info("stopping after the current job", extra={"fields": {"signal": signum}})
-        scheduler.shutdown(wait=True)
+        try:
+            scheduler.shutdown(wait=True)
+        except SchedulerNotRunningError:  # the signal came before the loop started: nothing to finish
+            raise SystemExit(0) from None
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
