@@ -68,27 +68,24 @@ def nudge_key(ambassador_id: int, rule: str, window: str) -> str:
     return f"nudge:{ambassador_id}:{rule}:{window}"
 
 
-def claim_digest(
-    sessions: sessionmaker[Session], workspace_id: int, channel: str, week: str, now: datetime
-) -> tuple[DigestLog, bool]:
-    """The digest's log row, and whether this call created it (False: an earlier run claimed it)."""
+def claim(
+    sessions: sessionmaker[Session], model: type, keys: dict, now: datetime, **extra
+) -> tuple[object, bool]:
+    """The log row under these unique keys, and whether this call created it (False: claimed before)."""
     try:
         with transaction(sessions) as session:
-            row = DigestLog(
-                workspace_id=workspace_id, channel=channel, week=week, status="claimed", claimed_at=now
-            )
+            row = model(**keys, **extra, status="claimed", claimed_at=now)
             session.add(row)
         return row, True
     except IntegrityError:
         with transaction(sessions) as session:
-            row = session.scalars(
-                select(DigestLog).where(
-                    DigestLog.workspace_id == workspace_id,
-                    DigestLog.channel == channel,
-                    DigestLog.week == week,
-                )
-            ).one()
-        return row, False
+            stmt = select(model).where(*(getattr(model, k) == v for k, v in keys.items()))
+            return session.scalars(stmt).one(), False
+
+
+def claim_digest(sessions: sessionmaker[Session], workspace_id: int, channel: str, week: str, now: datetime):
+    """Claim one digest: (workspace, channel, week)."""
+    return claim(sessions, DigestLog, {"workspace_id": workspace_id, "channel": channel, "week": week}, now)
 
 
 def mark(
@@ -128,27 +125,7 @@ def deliver_once(
 
 def claim_nudge(
     sessions: sessionmaker[Session], ambassador_id: int, rule: str, window: str, numbers: dict, now: datetime
-) -> tuple[NudgeLog, bool]:
-    """The nudge's log row, and whether this call created it."""
-    try:
-        with transaction(sessions) as session:
-            row = NudgeLog(
-                ambassador_id=ambassador_id,
-                rule=rule,
-                window_key=window,
-                numbers=numbers,
-                status="claimed",
-                claimed_at=now,
-            )
-            session.add(row)
-        return row, True
-    except IntegrityError:
-        with transaction(sessions) as session:
-            row = session.scalars(
-                select(NudgeLog).where(
-                    NudgeLog.ambassador_id == ambassador_id,
-                    NudgeLog.rule == rule,
-                    NudgeLog.window_key == window,
-                )
-            ).one()
-        return row, False
+):
+    """Claim one nudge (or recap): (person, rule, window)."""
+    keys = {"ambassador_id": ambassador_id, "rule": rule, "window_key": window}
+    return claim(sessions, NudgeLog, keys, now, numbers=numbers)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.polling import tracked_accounts
+from bot.services.polling import record_user, tracked_accounts
 from bot.services.usage import record_reads
 from bot.sources.x_api import UserLookup, XSource
 from bot.storage import repositories as repo
@@ -63,15 +63,7 @@ def _apply_lookup(session: Session, lookup: UserLookup, account_of: dict[int, in
             continue
         if user.username.lower() != account.handle_key:
             rename(session, account, user.username)
-        account.status = "protected" if user.protected else "active"
-        repo.add_snapshot(
-            session=session,
-            x_account_id=account.id,
-            taken_at=now,
-            followers=user.followers,
-            following=user.following,
-            posts_count=user.posts_count,
-        )
+        record_user(session, account, user, now)
         stored += 1
     for value, reason in lookup.missing.items():
         account = session.get(XAccount, account_of.get(int(value), -1)) if value.isdigit() else None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.usage import record_reads
 from bot.sources.records import PostRecord
-from bot.sources.x_api import TimelinePage, XSource
+from bot.sources.x_api import TimelinePage, XSource, XUser
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, Post, XAccount
@@ -64,22 +64,27 @@ def resolve_handles(*, sessions: sessionmaker[Session], source: XSource, now: da
                     continue
                 account = merge_into_known(session, account, user.id)
                 account.x_user_id, account.handle = user.id, user.username
-                account.status = "protected" if user.protected else ACTIVE
                 # The lookup already carries the counts: it doubles as the first follower snapshot.
-                repo.add_snapshot(
-                    session=session,
-                    x_account_id=account.id,
-                    taken_at=now,
-                    followers=user.followers,
-                    following=user.following,
-                    posts_count=user.posts_count,
-                )
+                record_user(session, account, user, now)
                 resolved += 1
             for handle, reason in lookup.missing.items():
                 account = repo.get_account_by_handle(session=session, handle_key=handle.lower())
                 if account is not None:
                     account.status, account.last_error = reason, f"X says @{handle} is {reason}"
     return resolved
+
+
+def record_user(session: Session, account: XAccount, user: XUser, now: datetime) -> None:
+    """What a user lookup tells about an account: whether it is protected, and its counts now."""
+    account.status = "protected" if user.protected else ACTIVE
+    repo.add_snapshot(
+        session=session,
+        x_account_id=account.id,
+        taken_at=now,
+        followers=user.followers,
+        following=user.following,
+        posts_count=user.posts_count,
+    )
 
 
 def merge_into_known(session: Session, account: XAccount, user_id: int) -> XAccount:
