@@ -68,7 +68,12 @@ def _oauth_settings(settings: Settings, runtime: Runtime) -> OAuthSettings:
 
 
 def build_app(
-    settings: Settings, runtime: Runtime, *, listener_executor: Executor | None = None, deps=None
+    settings: Settings,
+    runtime: Runtime,
+    *,
+    listener_executor: Executor | None = None,
+    deps=None,
+    command_pool: Executor | None = None,
 ) -> App:
     """The Bolt app. With SLACK_CLIENT_ID/SECRET it installs into many workspaces; else SLACK_BOT_TOKEN.
 
@@ -93,7 +98,7 @@ def build_app(
         token_verification_enabled=False,
         logger=log,
     )
-    deps = deps or SlackDeps(runtime=runtime, settings=settings)
+    deps = deps or SlackDeps(runtime=runtime, settings=settings, command_pool=command_pool)
     events.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,6 +26,7 @@ class SlackDeps:
     runtime: Runtime
     settings: Settings
     clock: Callable[[], datetime] = _utc_now
+    command_pool: Executor | None = None
 
     @property
     def admins(self) -> set[str]:
