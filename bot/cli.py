@@ -231,7 +231,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     from handlers.slack.notifier import SlackNotifier
 
-    runtime = open_runtime(settings)
+    runtime = tasks.shared_runtime(settings)
     notifier = SlackNotifier(settings, runtime)
     for workspace_id in tasks.chat_workspaces(runtime):
         outcome = tasks.digest(settings, notifier, workspace_id, week)
@@ -241,10 +241,11 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """The scheduler, with Slack as the notifier (the CLI is the composition root)."""
+    from bot.jobs.tasks import shared_runtime
     from bot.jobs.worker import run_worker
     from handlers.slack.notifier import SlackNotifier
 
-    return run_worker(settings, SlackNotifier(settings, open_runtime(settings)))
+    return run_worker(settings, SlackNotifier(settings, shared_runtime(settings)))
 
 
 def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ distributed worker can all run them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from bot.config import Settings
 from bot.messages.digest import digest_message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
-from bot.runtime import open_runtime, x_source
+from bot.runtime import Runtime, open_runtime, x_source
 from bot.services.delivery import Notifier, Outcome
 from bot.services.digest import build_digest
 from bot.services.ingest import CycleReport, run_cycle
@@ -26,6 +27,13 @@ from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 
 
+@lru_cache(maxsize=4)
+def shared_runtime(settings: Settings) -> Runtime:
+    """One migrated engine per settings for the life of the process: the worker runs these jobs every
+    few minutes, and a new engine per call would re-check migrations and leave pools behind."""
+    return open_runtime(settings)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -37,7 +45,7 @@ def last_week() -> str:
 
 def poll_cycle(settings: Settings) -> CycleReport:
     """One ingestion cycle against the configured X API."""
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     config = PollConfig(base_interval=timedelta(seconds=settings.POLL_INTERVAL))
     return run_cycle(
         sessions=runtime.sessions,
@@ -50,7 +58,7 @@ def poll_cycle(settings: Settings) -> CycleReport:
 
 def usage_report(settings: Settings, *, reset_credits: bool = False) -> str:
     """`python -m bot usage`: reads, spend, projection, budget and credit state, as text."""
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     moment = _now()
     with transaction(runtime.sessions) as session:
         if reset_credits:
@@ -82,7 +90,7 @@ def usage_report(settings: Settings, *, reset_credits: bool = False) -> str:
 
 def retention(settings: Settings) -> RetentionResult:
     """Purge posts past each workspace's retention window and workspaces uninstalled a week ago."""
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     with transaction(runtime.sessions) as session:
         return run_retention(session=session, now=_now())
 
@@ -96,14 +104,14 @@ def ingest_and_nudge(settings: Settings, notifier: Notifier) -> None:
 
 def nudges(settings: Settings, notifier: Notifier) -> None:
     """Evaluate and send today's nudges in every workspace."""
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     for workspace_id in chat_workspaces(runtime):
         send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, now=_now())
 
 
 def weekly_deliveries(settings: Settings, notifier: Notifier) -> None:
     """Digest and recaps of last week, for each workspace whose digest day and time have come."""
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     now = _now()
     for workspace_id in chat_workspaces(runtime):
         with transaction(runtime.sessions) as session:
@@ -124,7 +132,7 @@ def weekly_deliveries(settings: Settings, notifier: Notifier) -> None:
 
 def digest(settings: Settings, notifier: Notifier, workspace_id: int, week: str) -> Outcome:
     """One workspace's digest for one week (idempotent: claims before sending)."""
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     return send_digest(
         sessions=runtime.sessions,
         notifier=notifier,
@@ -147,7 +155,7 @@ def chat_workspaces(runtime) -> list[int]:
 
 def digest_preview(settings: Settings, week: str) -> str:
     """Every workspace's digest for `week`, rendered for the terminal (nothing is posted)."""
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     parts = []
     with transaction(runtime.sessions) as session:
         workspaces = [

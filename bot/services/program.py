@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from bot.metrics.bursts import BurstRule
-from bot.metrics.engine import BASELINE_WEEKS, Figures, compute_figures
-from bot.metrics.frames import people_frame, posts_frame, snapshots_frame
+from bot.metrics.engine import BASELINE_WEEKS, Figures
 from bot.schedule import WorkSchedule
 from bot.services.ambassadors import schedule_of
-from bot.services.stats import utc_window
+from bot.services.stats import figures_around
 from bot.storage import repositories as repo
 
 
@@ -45,17 +44,14 @@ def load_program(
 ) -> Program:
     """Figures for everyone in the workspace, for `week` and the weeks its baselines need."""
     members = repo.ambassadors_in(session=session, workspace_id=workspace_id)
-    ids = [m.id for m in members]
-    history = BASELINE_WEEKS + 1  # the previous week's baseline too, for week-over-week change
-    start, end = utc_window(week, history)
-    posts = posts_frame(repo.post_rows(session=session, ambassador_ids=ids, start=start, end=end))
-    snaps = snapshots_frame(
-        repo.snapshot_rows(session=session, ambassador_ids=ids, start=start - timedelta(weeks=4), end=end)
+    # One week more than the baselines: the previous week's figures, for week-over-week change.
+    figures = figures_around(
+        session=session,
+        people=[(m.id, m.x_account.handle, schedule_of(m)) for m in members],
+        week=week,
+        history=BASELINE_WEEKS + 1,
+        rule=rule,
     )
-    since = repo.history_starts(session=session, ambassador_ids=ids)
-    people = people_frame(((m.id, m.x_account.handle, schedule_of(m)) for m in members), since)
-    weeks = pd.date_range(week - pd.Timedelta(weeks=history), week, freq="7D")
-    figures = compute_figures(posts, people, snaps, rule=rule, weeks=weeks)
     persons = {
         m.id: Person(
             m.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from bot.metrics.engine import BASELINE_WEEKS, compute_figures
+from bot.metrics.bursts import BurstRule
+from bot.metrics.engine import BASELINE_WEEKS, Figures, compute_figures
 from bot.metrics.frames import people_frame, posts_frame, snapshots_frame
 from bot.metrics.report import person_week
 from bot.metrics.weeks import parse_week
@@ -28,6 +30,27 @@ def utc_window(week: pd.Timestamp, weeks_before: int) -> tuple[datetime, datetim
     return start, end
 
 
+def figures_around(
+    *,
+    session: Session,
+    people: Sequence[tuple[int, str, WorkSchedule]],
+    week: pd.Timestamp,
+    history: int,
+    rule: BurstRule | None = None,
+) -> Figures:
+    """The metrics pass for these (id, handle, schedule) people over `week` and `history` weeks before."""
+    ids = [pid for pid, _, _ in people]
+    start, end = utc_window(week, history)
+    posts = posts_frame(repo.post_rows(session=session, ambassador_ids=ids, start=start, end=end))
+    # Snapshots from four weeks earlier still: the first week's change needs the reading before it.
+    snaps = snapshots_frame(
+        repo.snapshot_rows(session=session, ambassador_ids=ids, start=start - timedelta(weeks=4), end=end)
+    )
+    frame = people_frame(people, repo.history_starts(session=session, ambassador_ids=ids))
+    weeks = pd.date_range(week - pd.Timedelta(weeks=history), week, freq="7D")
+    return compute_figures(posts, frame, snaps, rule=rule, weeks=weeks)
+
+
 def week_stats(
     *,
     session: Session,
@@ -40,16 +63,12 @@ def week_stats(
     week = parse_week(week_text)
     ambassador = get_by_handle(session=session, workspace_id=workspace_id, handle=handle)
     schedule: WorkSchedule = replace(schedule_of(ambassador), **(overrides or {}))
-    start, end = utc_window(week, BASELINE_WEEKS)
-    ids = [ambassador.id]
-    posts = posts_frame(repo.post_rows(session=session, ambassador_ids=ids, start=start, end=end))
-    snaps = snapshots_frame(
-        repo.snapshot_rows(session=session, ambassador_ids=ids, start=start - timedelta(weeks=4), end=end)
+    figures = figures_around(
+        session=session,
+        people=[(ambassador.id, ambassador.x_account.handle, schedule)],
+        week=week,
+        history=BASELINE_WEEKS,
     )
-    since = repo.history_starts(session=session, ambassador_ids=ids)
-    people = people_frame([(ambassador.id, ambassador.x_account.handle, schedule)], since)
-    weeks = pd.date_range(week - pd.Timedelta(weeks=BASELINE_WEEKS), week, freq="7D")
-    figures = compute_figures(posts, people, snaps, weeks=weeks)
     report = person_week(figures, ambassador.id, week)
     return {
         "handle": ambassador.x_account.handle,

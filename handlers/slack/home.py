@@ -56,11 +56,13 @@ def publish_home(deps: SlackDeps, client: WebClient, workspace_id: int, user_id:
 
 def _chart(client: WebClient, user_id: str, report: dict) -> dict[str, str]:
     """Upload the person's hour x weekday chart privately; returns {path: file id}."""
-    path = Path(tempfile.mkdtemp()) / f"plume-{user_id}-{report['week']}.png"
-    heatmap_png(report["hour_weekday"], path, f"Your week {report['week']}, local time")
-    try:
-        uploaded = client.files_upload_v2(file=str(path), filename=path.name, title="When you posted")
-        return {str(path): uploaded["file"]["id"]}
-    except Exception:  # a chart is a nicety: the dashboard still publishes without it
-        log.warning("home chart upload failed", exc_info=True)
-        return {}
+    # The PNG only lives until Slack has it: nothing about the person stays on our disk.
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"plume-{user_id}-{report['week']}.png"
+        heatmap_png(report["hour_weekday"], path, f"Your week {report['week']}, local time")
+        try:
+            uploaded = client.files_upload_v2(file=str(path), filename=path.name, title="When you posted")
+            return {str(path): uploaded["file"]["id"]}
+        except Exception:  # a chart is a nicety: the dashboard still publishes without it
+            log.warning("home chart upload failed", exc_info=True)
+            return {}

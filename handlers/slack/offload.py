@@ -67,8 +67,9 @@ def _lower_priority() -> None:
 
 def command_pool(workers: int = 1) -> Executor:
     """A pool of fresh (spawned, not forked: the web process has threads) worker processes."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_lower_priority)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+    )
 
 
 def job_from(command: dict, context: Any) -> CommandJob:

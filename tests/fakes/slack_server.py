@@ -60,10 +60,11 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from email import policy
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
+
+from tests.fakes.loopback import LoopbackHandler, LoopbackServer, shut
 
 API_PREFIX = "/api/"
 UPLOAD_PREFIX = "/upload/"
@@ -325,7 +326,7 @@ class FakeSlack:
         self._channel_posts: dict[tuple[str, str], deque[float]] = {}
         self._workspace_posts: dict[str, deque[float]] = {}
         self._last_ts = 0
-        self._server: _Server | None = None
+        self._server: LoopbackServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self.add_workspace(team_id, team_name, bot_token, bot_user_id)
@@ -348,7 +349,7 @@ class FakeSlack:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
         if self._server is not None:
             raise RuntimeError("FakeSlack is already started")
-        self._server = _Server(self)
+        self._server = LoopbackServer(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
         )
@@ -363,7 +364,7 @@ class FakeSlack:
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            _shut(conn)
+            shut(conn)
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -561,7 +562,7 @@ class FakeSlack:
 
     # ---- request handling (called from server threads) ------------------------------------------
 
-    def _handle(self, handler: _Handler) -> None:
+    def _handle(self, handler: LoopbackHandler) -> None:
         """Record, answer (or drop) one request."""
         split = urlsplit(handler.path)
         raw = handler.read_body()
@@ -1432,70 +1433,3 @@ def _decode_cursor(cursor: str | None) -> Decimal | None:
 
 def _is_in(channel: _Channel, user_id: str) -> bool:
     return channel.im_user == user_id if channel.kind == "im" else user_id in channel.members
-
-
-def _shut(conn: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        conn.shutdown(socket.SHUT_RDWR)
-
-
-# ---- HTTP plumbing ----------------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeSlack) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Hands every request to the owning FakeSlack; keep-alive like the real API."""
-
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # idle keep-alive connections end eventually
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.fake._lock:
-            self.server.fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.fake._lock:
-            self.server.fake._connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def _dispatch(self) -> None:
-        self.server.fake._handle(self)
-
-    do_GET = do_POST = _dispatch
-
-    def read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def send(self, reply: _Reply) -> None:
-        """Write the answer; a client that already left is not an error."""
-        payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
-        data = payload.encode()
-        try:
-            self.send_response(reply.status)
-            self.send_header("content-type", reply.content_type)
-            self.send_header("content-length", str(len(data)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
-
-    def drop(self) -> None:
-        """Close the socket without a byte of answer."""
-        self.close_connection = True
-        _shut(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr access log."""

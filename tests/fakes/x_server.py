@@ -22,9 +22,7 @@ produced; only GET is served.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import re
 import socket
 import threading
@@ -33,9 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackHandler, LoopbackServer, shut
 
 Query = dict[str, list[str]]
 Body = dict[str, Any] | str
@@ -260,7 +259,7 @@ class FakeX:
         self._billed_posts: set[tuple[date, int]] = set()
         self._billed_users: set[tuple[date, int]] = set()
         self._posts_served = 0
-        self._server: _Server | None = None
+        self._server: LoopbackServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -280,7 +279,7 @@ class FakeX:
         if self._server is not None:
             raise RuntimeError("FakeX is already started")
         self._stopping.clear()
-        self._server = _Server(self)
+        self._server = LoopbackServer(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-x", daemon=True
         )
@@ -296,7 +295,7 @@ class FakeX:
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            _shut(conn)
+            shut(conn)
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -464,7 +463,7 @@ class FakeX:
 
     # ---- request handling (called from server threads) ------------------------------------------
 
-    def _handle(self, handler: _Handler) -> None:
+    def _handle(self, handler: LoopbackHandler) -> None:
         """Record, delay, answer (or drop) one request."""
         split = urlsplit(handler.path)
         record = RecordedRequest(
@@ -918,66 +917,3 @@ def _problem(status: int) -> dict[str, Any]:
 
 def _default_body(status: int, body: Body | None) -> Body:
     return _problem(status) if body is None else body
-
-
-def _shut(conn: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        conn.shutdown(socket.SHUT_RDWR)
-
-
-# ---- HTTP plumbing ----------------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeX) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Hands every request to the owning FakeX; keep-alive like the real API."""
-
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # idle keep-alive connections end eventually
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.fake._lock:
-            self.server.fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.fake._lock:
-            self.server.fake._connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def _dispatch(self) -> None:
-        self.server.fake._handle(self)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
-
-    def send(self, reply: _Reply) -> None:
-        """Write a JSON (or text) answer; a client that already left is not an error."""
-        payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
-        data = (payload or "").encode()
-        try:
-            self.send_response(reply.status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
-
-    def drop(self) -> None:
-        """Close the socket without a byte of answer."""
-        self.close_connection = True
-        _shut(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr access log."""

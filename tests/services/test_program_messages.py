@@ -38,7 +38,10 @@ def add_person(session, workspace_id: int, handle: str, records: list[PostRecord
         consent_source="self",
     )
     for key, value in prefs.items():
-        setattr(amb, key, value)
+        if key == "timezone":
+            amb.timezone = value
+        else:
+            setattr(amb, key, value)
     repo.upsert_posts(session=session, x_account_id=amb.x_account_id, records=records, source="api")
     return amb.id
 
@@ -137,5 +140,15 @@ def test_off_hours_slots_suggested_from_history(sessions):
 
 
 def test_program_weeks_use_each_persons_zone(sessions):
-    program = program_of(sessions, {"solo": [post(at(0, 10))]})
-    assert program.week == pd.Timestamp("2026-11-09")
+    # Sunday 8 Nov 16:00 UTC is already Monday 01:00 in Tokyo (week 46) but still Sunday in UTC (week 45).
+    sunday_late = MONDAY_UTC - timedelta(hours=8)
+    program = program_of(
+        sessions,
+        {"tokyo": [post(sunday_late)], "london": [post(sunday_late)]},
+        tokyo={"timezone": "Asia/Tokyo"},
+    )
+    weekly = program.figures.weekly["posts"]
+    by_handle = {p.handle: pid for pid, p in program.people.items()}
+    assert weekly.loc[(by_handle["tokyo"], pd.Timestamp("2026-11-09"))] == 1
+    assert weekly.loc[(by_handle["london"], pd.Timestamp("2026-11-02"))] == 1
+    assert weekly.loc[(by_handle["london"], pd.Timestamp("2026-11-09"))] == 0

@@ -1,0 +1,79 @@
+"""HTTP plumbing shared by the fake servers: a threaded loopback server on port 0 whose handler hands
+every request to its owning fake (`fake._handle(handler)`), tracks open connections for a clean stop,
+and can answer or drop the connection."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def shut(conn: socket.socket) -> None:
+    """Shut a socket down both ways; one the client already closed is fine."""
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_RDWR)
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """127.0.0.1, a free port, daemon threads; `fake` needs `_lock`, `_connections` and `_handle`."""
+
+    daemon_threads = True
+
+    def __init__(self, fake: Any) -> None:
+        self.fake = fake
+        super().__init__(("127.0.0.1", 0), LoopbackHandler)
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """Hands every request to the owning fake; keep-alive like the real APIs."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections end eventually
+    server: LoopbackServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.fake._lock:
+            self.server.fake._connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def _dispatch(self) -> None:
+        self.server.fake._handle(self)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+    def read_body(self) -> bytes:
+        """The request body, per Content-Length."""
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def send(self, reply: Any) -> None:
+        """Write a reply (status, body, headers, optional content_type); a client that left is fine."""
+        payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+        data = (payload or "").encode()
+        try:
+            self.send_response(reply.status)
+            self.send_header("content-type", getattr(reply, "content_type", "application/json"))
+            self.send_header("content-length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
+
+    def drop(self) -> None:
+        """Close the socket without a byte of answer."""
+        self.close_connection = True
+        shut(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr access log."""
