@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from handlers.slack import actions, commands, events
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import EncryptedInstallationStore
+from handlers.slack.offload import CommandRunner
 
 SCOPES = [
     "commands",
@@ -73,7 +74,7 @@ def build_app(
     *,
     listener_executor: Executor | None = None,
     deps=None,
-    command_pool: Executor | None = None,
+    command_pool: CommandRunner | None = None,
 ) -> App:
     """The Bolt app. With SLACK_CLIENT_ID/SECRET it installs into many workspaces; else SLACK_BOT_TOKEN.
 

@@ -33,7 +33,7 @@ from bot.storage.tables import Workspace
 from handlers.slack.admin import ADMIN_COMMANDS
 from handlers.slack.context import SlackDeps, workspace_id
 from handlers.slack.ids import COMMAND, ActionId
-from handlers.slack.offload import job_from, run_command_job
+from handlers.slack.offload import job_from
 from handlers.slack.render import fallback_text, to_blocks
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ def register(app: App, deps: SlackDeps) -> None:
         # Production: the work goes to another process; this thread only acks and hands over.
         def ack_and_hand_over(ack, command, context):
             ack()
-            deps.command_pool.submit(run_command_job, job_from(command, context))
+            deps.command_pool.submit(job_from(command, context))
 
         app.command(COMMAND)(ack_and_hand_over)
         return

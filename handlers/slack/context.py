@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
@@ -13,6 +13,9 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from bot.services.ambassadors import ensure_workspace
 from bot.storage.db import transaction
+
+if TYPE_CHECKING:
+    from handlers.slack.offload import CommandRunner
 
 
 def _utc_now() -> datetime:
@@ -26,7 +29,7 @@ class SlackDeps:
     runtime: Runtime
     settings: Settings
     clock: Callable[[], datetime] = _utc_now
-    command_pool: Executor | None = None
+    command_pool: CommandRunner | None = None  # set in `serve`: commands run in another process
 
     @property
     def admins(self) -> set[str]:

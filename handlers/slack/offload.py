@@ -1,15 +1,21 @@
 """Slash-command work in a separate process, so the web process only verifies and acks.
 
-A `/plume me` costs about 35 ms of pandas CPU; run in the web process it holds the interpreter lock
-and slows every other ack (p99 222 ms at 50 concurrent clients). The ack function hands a plain,
-picklable job to a process pool instead; the child answers through the command's response_url.
+A `/plume me` costs 35-50 ms of pandas CPU; run in the web process it holds the interpreter lock
+and slows every other ack (p99 222 ms at 50 concurrent clients). The ack function puts a plain,
+picklable job on a queue instead, and a child process answers through the command's response_url.
+
+Fire and forget on purpose: a `ProcessPoolExecutor` returns a future per job, and its manager thread
+collecting those results took the web process's interpreter lock so often that a child doing
+*nothing* still pushed the ack p99 to 164 ms. A `multiprocessing.Queue` costs the request thread one
+append, and one feeder thread does the pickling and the pipe writes.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
@@ -19,6 +25,8 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.config import load_settings
 from bot.runtime import Runtime, open_runtime
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +68,61 @@ def run_command_job(job: CommandJob) -> None:
     )
 
 
-def _lower_priority() -> None:
-    """Acks first: the children yield the CPU to the web process when both want it."""
-    os.nice(10)
+def _serve_jobs(jobs: Any, log_level: str) -> None:
+    """The child's loop: run jobs until the `None` that says stop."""
+    from bot.logs import configure_logging
+
+    configure_logging(log_level)
+    os.nice(10)  # acks first: the child yields the CPU to the web process when both want it
+    while (job := jobs.get()) is not None:
+        try:
+            run_command_job(job)
+        except Exception:  # one failed answer (say, a dead response_url) must not stop the others
+            log.exception("command job failed")
 
 
-def command_pool(workers: int = 1) -> Executor:
-    """A pool of fresh (spawned, not forked: the web process has threads) worker processes."""
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
-    )
+class CommandRunner:
+    """One spawned child process (not forked: the web process has threads) fed through a queue.
+
+    A child that died is replaced on the next submit, with a fresh queue: a process killed while
+    waiting in `get()` holds the old queue's read lock forever."""
+
+    def __init__(self, log_level: str = "INFO") -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self._log_level = log_level
+        self._lock = threading.Lock()
+        self._jobs: Any = None
+        self._child: Any = None
+
+    def submit(self, job: CommandJob) -> None:
+        """Queue a job for the child; returns at once."""
+        if self._child is None or not self._child.is_alive():
+            self._restart()
+        self._jobs.put(job)
+
+    def _restart(self) -> None:
+        with self._lock:
+            if self._child is not None and self._child.is_alive():
+                return
+            if self._child is not None:
+                exitcode = self._child.exitcode
+                log.error("command process died; starting another", extra={"fields": {"exitcode": exitcode}})
+                self._jobs.close()
+            self._jobs = self._context.Queue()
+            self._child = self._context.Process(
+                target=_serve_jobs, args=(self._jobs, self._log_level), name="plume-commands", daemon=True
+            )
+            self._child.start()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Let the child finish what is queued, then stop it."""
+        if self._child is None:
+            return
+        self._jobs.put(None)
+        self._child.join(timeout)
+        if self._child.is_alive():
+            self._child.terminate()
+            self._child.join(5)
 
 
 def job_from(command: dict, context: Any) -> CommandJob:

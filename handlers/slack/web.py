@@ -13,7 +13,7 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
 from handlers.slack.app import build_app
-from handlers.slack.offload import command_pool
+from handlers.slack.offload import CommandRunner
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,13 @@ def serve(settings: Settings, host: str = "0.0.0.0") -> None:
     from waitress import serve as waitress_serve
 
     log.info("serving", extra={"fields": {"port": settings.PORT}})
-    pool = command_pool()
+    pool = CommandRunner(settings.LOG_LEVEL)
     try:
         waitress_serve(
             create_wsgi(settings, command_pool=pool), host=host, port=settings.PORT, threads=16, ident="plume"
         )
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown()
 
 
 def socket_mode(settings: Settings) -> None:

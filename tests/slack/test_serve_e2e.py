@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -26,7 +28,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(slack, tmp_path):
+def process_of_server():
+    """Filled by `server` with its subprocess, for tests that need the pid."""
+    return SimpleNamespace(pid=None)
+
+
+@pytest.fixture
+def server(slack, tmp_path, process_of_server):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "PLUME_"))}
     env.update(
@@ -44,6 +52,7 @@ def server(slack, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    process_of_server.pid = process.pid
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -134,3 +143,23 @@ def test_every_command_over_http(server, urls, slack):
     assert "Leave Plume?" in answers["leave"] and "Forget me?" in answers["forget"]
     assert "min_group_size" in answers["admin settings min_group_size 6"]
     assert "withheld" in answers["admin digest preview"]
+
+
+def command_children(pid: int) -> list[int]:
+    """Child process ids of `pid` (the server's command process, and multiprocessing's helper)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def test_a_killed_command_process_is_replaced(server, urls, process_of_server):
+    url = urls.new()
+    post_command(server, "help", url)
+    answer(urls, url)
+    for child in command_children(process_of_server.pid):
+        os.kill(child, signal.SIGKILL)
+    time.sleep(0.2)
+    url = urls.new()
+    assert post_command(server, "help", url).status_code == 200
+    assert "/plume join" in text_of(answer(urls, url, timeout=30))
