@@ -43,14 +43,14 @@ def last_week() -> str:
     return week_label((_now() - timedelta(days=7)).date())
 
 
-def poll_cycle(settings: Settings) -> CycleReport:
-    """One ingestion cycle against the configured X API."""
+def poll_cycle(settings: Settings, now: datetime | None = None) -> CycleReport:
+    """One ingestion cycle against the configured X API (at `now`, for simulations; default: the clock)."""
     runtime = shared_runtime(settings)
     config = PollConfig(base_interval=timedelta(seconds=settings.POLL_INTERVAL))
     return run_cycle(
         sessions=runtime.sessions,
         source=x_source(settings),
-        now=_now,
+        now=_now if now is None else (lambda: now),
         config=config,
         budget_usd=settings.X_MONTHLY_BUDGET_USD,
     )
@@ -88,31 +88,32 @@ def usage_report(settings: Settings, *, reset_credits: bool = False) -> str:
     return "\n".join(lines)
 
 
-def retention(settings: Settings) -> RetentionResult:
+def retention(settings: Settings, now: datetime | None = None) -> RetentionResult:
     """Purge posts past each workspace's retention window and workspaces uninstalled a week ago."""
     runtime = shared_runtime(settings)
     with transaction(runtime.sessions) as session:
-        return run_retention(session=session, now=_now())
+        return run_retention(session=session, now=now or _now())
 
 
-def ingest_and_nudge(settings: Settings, notifier: Notifier) -> None:
+def ingest_and_nudge(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
     """One X cycle, then the nudge rules on what it brought (event-driven, right after the ingest)."""
     if settings.X_BEARER_TOKEN is not None:
-        poll_cycle(settings)
-    nudges(settings, notifier)
+        poll_cycle(settings, now)
+    nudges(settings, notifier, now)
 
 
-def nudges(settings: Settings, notifier: Notifier) -> None:
+def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
     """Evaluate and send today's nudges in every workspace."""
     runtime = shared_runtime(settings)
+    now = now or _now()
     for workspace_id in chat_workspaces(runtime):
-        send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, now=_now())
+        send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, now=now)
 
 
-def weekly_deliveries(settings: Settings, notifier: Notifier) -> None:
+def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
     """Digest and recaps of last week, for each workspace whose digest day and time have come."""
     runtime = shared_runtime(settings)
-    now = _now()
+    now = now or _now()
     for workspace_id in chat_workspaces(runtime):
         with transaction(runtime.sessions) as session:
             config = workspace_settings(session.get(Workspace, workspace_id))
@@ -124,13 +125,15 @@ def weekly_deliveries(settings: Settings, notifier: Notifier) -> None:
         if not due:
             continue
         week = week_label((local - timedelta(days=7)).date())
-        digest(settings, notifier, workspace_id, week)
+        digest(settings, notifier, workspace_id, week, now)
         send_recaps(
             sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, week=week, now=now
         )
 
 
-def digest(settings: Settings, notifier: Notifier, workspace_id: int, week: str) -> Outcome:
+def digest(
+    settings: Settings, notifier: Notifier, workspace_id: int, week: str, now: datetime | None = None
+) -> Outcome:
     """One workspace's digest for one week (idempotent: claims before sending)."""
     runtime = shared_runtime(settings)
     return send_digest(
@@ -138,7 +141,7 @@ def digest(settings: Settings, notifier: Notifier, workspace_id: int, week: str)
         notifier=notifier,
         workspace_id=workspace_id,
         week=week,
-        now=_now(),
+        now=now or _now(),
         out_dir=settings.PLUME_OUTPUT_DIR / "digests",
     )
 
