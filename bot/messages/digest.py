@@ -50,7 +50,7 @@ def digest_message(data: DigestData, charts: tuple[Image, ...] = ()) -> Message:
     sections = [Section(heading="This week, together", facts=facts)]
     if data.highlights:
         links = tuple(
-            Link(h.url, f"@{h.handle}: {_clip(h.text)} ({h.engagement} engagements)") for h in data.highlights
+            Link(h.url, f"@{h.handle}: {clip(h.text)} ({h.engagement} engagements)") for h in data.highlights
         )
         sections.append(Section(heading="Posts that resonated", links=links))
     sections.append(Section(text=_quality_note(now)))
@@ -95,7 +95,7 @@ def _signed(value: int | None) -> str:
     return "—" if value is None else f"{value:+d}"
 
 
-def _clip(text: str, limit: int = 90) -> str:
+def clip(text: str, limit: int = 90) -> str:
     """First line of a post, shortened for a link label."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -46,11 +46,16 @@ def suggestion(plan: NudgePlan) -> str:
             "Idea: queue the next ones with a scheduler for your lunch break or after your work hours, "
             "and keep one post for your own topic."
         )
-    slots = " and ".join(
-        f"{DAY_NAMES[w].capitalize()} {h:02d}:00 (median {m:g} engagement{'s' * (m != 1)})"
-        for w, h, m in plan.best_slots
-    )
+    slots = slot_text(plan.best_slots)
     return f"Idea: your posts did best outside work hours at {slots}. Queue the next ones for those slots?"
+
+
+def slot_text(slots: tuple[tuple[int, int, float], ...]) -> str:
+    """(weekday, hour, median engagement) slots as words: `Sun 19:00 (median 12 engagements) and …`."""
+    return " and ".join(
+        f"{DAY_NAMES[w].capitalize()} {h:02d}:00 (median {m:g} engagement{'s' * (m != 1)})"
+        for w, h, m in slots
+    )
 
 
 def nudge_message(plan: NudgePlan) -> Message:

@@ -73,6 +73,17 @@ def confirm_message(what: str, action_id: str, handle: str) -> Message:
 
 def week_message(report: dict[str, Any]) -> Message:
     """`/plume me`: the week beside the person's own baseline."""
+    return Message(
+        kind="me",
+        title=f"Your week {report['week']} · @{report['handle']}",
+        fallback=f"Your week {report['week']}: {report['posts']} posts",
+        sections=week_sections(report),
+        context=(week_context(report),),
+    )
+
+
+def week_sections(report: dict[str, Any]) -> tuple[Section, ...]:
+    """Each figure beside its usual value, then what the denominators and 'usual' mean."""
     facts = tuple(
         Fact(
             label.strip(),
@@ -81,19 +92,17 @@ def week_message(report: dict[str, Any]) -> Message:
         for key, label in STATS_ROWS
         if not label.startswith("  ")
     )
-    return Message(
-        kind="me",
-        title=f"Your week {report['week']} · @{report['handle']}",
-        fallback=f"Your week {report['week']}: {report['posts']} posts",
-        sections=(
-            Section(facts=facts),
-            Section(
-                text=f"Engagement is per {report['engagement_denominator']}. 'Usual' is the mean of "
-                f"your previous {report['baseline_weeks']} week(s)."
-            ),
+    return (
+        Section(facts=facts),
+        Section(
+            text=f"Engagement is per {report['engagement_denominator']}. 'Usual' is the mean of "
+            f"your previous {report['baseline_weeks']} week(s)."
         ),
-        context=(f"{PRIVATE} Hours {report['hours']} {report['days']}, {report['tz']}.",),
     )
+
+
+def week_context(report: dict[str, Any]) -> str:
+    return f"{PRIVATE} Hours {report['hours']} {report['days']}, {report['tz']}."
 
 
 def invitation_message(inviter: str, handle: str) -> Message:

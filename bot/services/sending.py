@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages.digest import digest_charts, digest_message
 from bot.messages.nudge import nudge_message
-from bot.messages.replies import notice, week_message
+from bot.messages.recap import recap_message
+from bot.messages.replies import notice
 from bot.metrics.bursts import BurstRule
 from bot.metrics.nudges import NudgeRules
 from bot.metrics.weeks import parse_week
@@ -30,8 +31,8 @@ from bot.services.delivery import (
 from bot.services.digest import build_digest
 from bot.services.nudges import NudgePlan, plan_nudges
 from bot.services.program import Person, load_program
+from bot.services.recaps import recaps
 from bot.services.settings import workspace_settings
-from bot.services.stats import week_stats
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
 
@@ -189,11 +190,12 @@ def _sent_count(sessions, ambassador_id: int, day: str, *, today: bool) -> int:
 def send_recaps(
     *, sessions: sessionmaker[Session], notifier: Notifier, workspace_id: int, week: str, now: datetime
 ) -> list[Outcome]:
-    """Each person's private weekly recap (their week, baseline, best post, best off-hours slots), once."""
-    outcomes = []
+    """Each person's private weekly recap (their week, baseline, best post, best off-hours slots), once.
+
+    The figures come from one metrics pass for the whole workspace, only when someone's recap is due."""
     with transaction(sessions) as session:
         members = [
-            (a.id, a.chat_user_id, a.x_account.handle)
+            (a.id, a.chat_user_id)
             for a in session.scalars(
                 select(Ambassador).where(
                     Ambassador.workspace_id == workspace_id,
@@ -202,17 +204,20 @@ def send_recaps(
                 )
             )
         ]
-    for ambassador_id, user_id, handle in members:
+    due = []
+    for ambassador_id, user_id in members:
         row, fresh = claim_nudge(sessions, ambassador_id, "recap", week, {}, now)
-        if not fresh and row.status in ("sent", "failed"):
-            continue
+        if fresh or row.status not in ("sent", "failed"):
+            due.append((ambassador_id, user_id, row, fresh))
+    if not due:
+        return []
+    with transaction(sessions) as session:
+        program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
+    everyone = recaps(program)
+    outcomes = []
+    for ambassador_id, user_id, row, fresh in due:
         key = nudge_key(ambassador_id, "recap", week)
-
-        def send(u: str = user_id, h: str = handle, k: str = key) -> str:
-            with transaction(sessions) as session:
-                report = week_stats(session=session, workspace_id=workspace_id, handle=h, week_text=week)
-            return notifier.direct(workspace_id=workspace_id, user_id=u, message=week_message(report), key=k)
-
+        message = recap_message(everyone[ambassador_id])
         outcomes.append(
             deliver_once(
                 sessions=sessions,
@@ -220,7 +225,9 @@ def send_recaps(
                 row=row,
                 fresh=fresh,
                 now=now,
-                send=send,
+                send=lambda u=user_id, k=key, m=message: notifier.direct(
+                    workspace_id=workspace_id, user_id=u, message=m, key=k
+                ),
                 find=lambda since, u=user_id, k=key: notifier.find(
                     workspace_id=workspace_id, channel=None, user_id=u, key=k, since=since
                 ),

@@ -69,13 +69,16 @@ def week_stats(
         week=week,
         history=BASELINE_WEEKS,
     )
-    report = person_week(figures, ambassador.id, week)
+    return {**about(ambassador.x_account.handle, schedule), **person_week(figures, ambassador.id, week)}
+
+
+def about(handle: str, schedule: WorkSchedule) -> dict[str, Any]:
+    """Who a week report is about: the handle and the schedule its work-hours figures used."""
     return {
-        "handle": ambassador.x_account.handle,
+        "handle": handle,
         "tz": schedule.tz,
         "hours": schedule.hours_text,
         "days": schedule.days_text,
         "country": schedule.country,
         "topics": list(schedule.topics),
-        **report,
     }

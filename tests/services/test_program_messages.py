@@ -9,12 +9,14 @@ import pytest
 
 from bot.messages.digest import digest_message
 from bot.messages.nudge import nudge_message
+from bot.messages.recap import recap_message
 from bot.metrics.weeks import parse_week
 from bot.schedule import WorkSchedule
 from bot.services import ambassadors
 from bot.services.digest import build_digest
 from bot.services.nudges import plan_nudges
 from bot.services.program import load_program
+from bot.services.recaps import recaps
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
@@ -152,3 +154,27 @@ def test_program_weeks_use_each_persons_zone(sessions):
     assert weekly.loc[(by_handle["tokyo"], pd.Timestamp("2026-11-09"))] == 1
     assert weekly.loc[(by_handle["london"], pd.Timestamp("2026-11-02"))] == 1
     assert weekly.loc[(by_handle["london"], pd.Timestamp("2026-11-09"))] == 0
+
+
+def test_recap_has_the_week_the_best_post_and_the_best_off_hours_slots(sessions):
+    history = [post(at(-7 * w, 20), likes=8 + w) for w in range(1, 3)]  # Mondays 20:00: 9 and 10
+    this_week = [
+        post(at(1, 10), likes=4, text="a work-hours post"),
+        post(at(2, 20), likes=15, text="the best one, on <b2b>"),  # Wednesday 20:00: off hours
+        post(at(3, 21), kind=PostKind.RETWEET, text="RT @x: reposts never count"),
+    ]
+    eve_program = program_of(
+        sessions, {"eve": history + this_week, "shy": []}, shy={"highlights_allowed": False}
+    )
+    by_handle = {p.handle: pid for pid, p in eve_program.people.items()}
+    everyone = recaps(eve_program)
+    eve = everyone[by_handle["eve"]]
+    assert eve.report["posts"] == 3 and eve.report["work_hours_posts"] == 1
+    assert eve.best_post.x_id == this_week[1].x_id and eve.best_post.engagement == 15
+    # Monday 20:00 twice before (median 9.5) and Wednesday 20:00 only once: a slot needs 2 posts.
+    assert eve.best_slots == ((0, 20, 9.5),)
+    message = recap_message(eve)
+    shown = [s.links[0].url for s in message.sections if s.links]
+    assert shown == [f"https://x.com/eve/status/{this_week[1].x_id}"]
+    assert any("Mon 20:00 (median 9.5 engagements)" in s.text for s in message.sections)
+    assert everyone[by_handle["shy"]].best_post is None and everyone[by_handle["shy"]].best_slots == ()

@@ -15,6 +15,7 @@ from bot.commands.grammar import HELP_LINES
 from bot.messages.digest import digest_message
 from bot.messages.model import Image
 from bot.messages.nudge import nudge_message
+from bot.messages.recap import recap_message
 from bot.messages.replies import (
     confirm_message,
     help_message,
@@ -31,6 +32,7 @@ from bot.metrics.program import ProgramWeek
 from bot.schedule import WorkSchedule
 from bot.services.digest import DigestData, Highlight
 from bot.services.nudges import NudgePlan
+from bot.services.recaps import Recap
 from bot.services.settings import DEFAULTS
 from handlers.slack.render import MAX_BLOCKS, fallback_text, to_blocks
 
@@ -138,6 +140,12 @@ MESSAGES = {
     "settings": settings_message(DEFAULTS),
     "home": home_message(REPORT, SCHEDULE, "on"),
     "home_join": home_message(None, None, ""),
+    "recap": recap_message(
+        Recap(
+            REPORT, Highlight("ana", 2120478988039102465, 31, "Why <b2b> & AI"), ((6, 18, 9.0), (0, 7, 4.0))
+        )
+    ),
+    "recap_quiet": recap_message(Recap({**REPORT, "posts": 0}, None, ())),
     "error": notice(
         "Plume", "Hours '9 to 5' are not like 09:00-18:00.\nTry: `/plume hours 09:00-18:00`", kind="error"
     ),

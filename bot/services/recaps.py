@@ -1,0 +1,58 @@
+"""Each person's private weekly recap, for a whole workspace from one metrics pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from bot.metrics.report import person_week
+from bot.schedule import WorkSchedule
+from bot.services.digest import Highlight
+from bot.services.nudges import best_offhours_slots
+from bot.services.program import Program
+from bot.services.stats import about
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """One person's week beside their baseline, their best post and their best off-hours slots."""
+
+    report: dict[str, Any]
+    best_post: Highlight | None
+    best_slots: tuple[tuple[int, int, float], ...]
+
+
+def recaps(program: Program) -> dict[int, Recap]:
+    """Recaps of the program's week for everyone in it (one pass; a recap is private, so every
+    person's best post counts, whatever they chose for the public digest's highlights)."""
+    local = program.figures.local
+    # Slots from everything up to the end of the recapped week: it is history by the time they read it.
+    slots = best_offhours_slots(local, program.week + pd.Timedelta(weeks=1))
+    best = _best_posts(local, program.week)
+    result = {}
+    for pid, person in program.people.items():
+        schedule = person.schedule or WorkSchedule()
+        report = {**about(person.handle, schedule), **person_week(program.figures, pid, program.week)}
+        post = best.get(pid)
+        result[pid] = Recap(
+            report=report,
+            best_post=Highlight(person.handle, *post) if post else None,
+            best_slots=slots.get(pid, ()),
+        )
+    return result
+
+
+def _best_posts(local: pd.DataFrame, week: pd.Timestamp) -> dict[int, tuple[int, int, str]]:
+    """Each person's most engaging own post of the week: (x_id, engagement, text)."""
+    mask = (local["week"] == week) & local["own"] & (local["engagement"] > 0)
+    top = (
+        local.loc[mask]
+        .sort_values(["engagement", "x_id"], ascending=[False, True])
+        .drop_duplicates("ambassador_id")
+    )
+    return {
+        int(a): (int(x), int(e), str(t))
+        for a, x, e, t in zip(top["ambassador_id"], top["x_id"], top["engagement"], top["text"], strict=True)
+    }
