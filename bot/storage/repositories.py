@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.sources.records import PostRecord
 from bot.storage.tables import Ambassador, FollowerSnapshot, Post, Workspace, XAccount
@@ -32,9 +32,14 @@ def get_account_by_handle(*, session: Session, handle_key: str) -> XAccount | No
     return session.scalars(select(XAccount).where(XAccount.handle_key == handle_key)).one_or_none()
 
 
-def ambassadors_in(*, session: Session, workspace_id: int) -> Sequence[Ambassador]:
-    """Every ambassador of one workspace, oldest first."""
-    stmt = select(Ambassador).where(Ambassador.workspace_id == workspace_id).order_by(Ambassador.id)
+def ambassadors_in(*, session: Session, workspace_ids: Iterable[int]) -> Sequence[Ambassador]:
+    """Every ambassador of these workspaces, oldest first, with their X accounts loaded."""
+    stmt = (
+        select(Ambassador)
+        .where(Ambassador.workspace_id.in_(list(workspace_ids)))
+        .options(joinedload(Ambassador.x_account))
+        .order_by(Ambassador.id)
+    )
     return session.scalars(stmt).all()
 
 

@@ -15,7 +15,7 @@ from bot.schedule import WorkSchedule
 from bot.services import ambassadors
 from bot.services.digest import build_digest
 from bot.services.nudges import plan_nudges
-from bot.services.program import load_program
+from bot.services.program import load_program, load_programs
 from bot.services.recaps import recaps
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
@@ -178,3 +178,30 @@ def test_recap_has_the_week_the_best_post_and_the_best_off_hours_slots(sessions)
     assert shown == [f"https://x.com/eve/status/{this_week[1].x_id}"]
     assert any("Mon 20:00 (median 9.5 engagements)" in s.text for s in message.sections)
     assert everyone[by_handle["shy"]].best_post is None and everyone[by_handle["shy"]].best_slots == ()
+
+
+def test_one_pass_for_several_workspaces_equals_one_pass_each(sessions):
+    with transaction(sessions) as s:
+        first = ambassadors.ensure_workspace(session=s, platform="slack", external_id="TA").id
+        second = ambassadors.ensure_workspace(session=s, platform="slack", external_id="TB").id
+        empty = ambassadors.ensure_workspace(session=s, platform="slack", external_id="TC").id
+        add_person(s, first, "ana", [post(at(0, 10), likes=5), post(at(-7, 20), likes=2), *burst(1, 10, 6)])
+        add_person(s, first, "ben", [post(at(2, 21), likes=9)])
+        add_person(s, second, "cleo", [post(at(0, 11), likes=1), post(at(3, 9), likes=4)])
+    week = parse_week(WEEK)
+    with transaction(sessions) as s:
+        together = load_programs(session=s, workspace_ids=[first, second, empty], week=week)
+        alone = {wid: load_program(session=s, workspace_id=wid, week=week) for wid in (first, second, empty)}
+    for wid in (first, second, empty):
+        mine = set(together[wid].people)
+        assert mine == set(alone[wid].people)
+        assert set(together[wid].figures.local["ambassador_id"]) <= mine
+        assert set(together[wid].figures.weekly.index.get_level_values(0)) <= mine
+        for name in ("local", "weekly", "baseline", "activity"):
+            mixed, own = getattr(together[wid].figures, name), getattr(alone[wid].figures, name)
+            if own.empty:  # nobody's rows: the dtypes of an empty pass are not the point
+                assert mixed.empty
+                continue
+            pd.testing.assert_frame_equal(mixed.reset_index(drop=True), own.reset_index(drop=True))
+    assert together[empty].people == {} and together[empty].figures.local.empty
+    assert build_digest(together[first], 1).current.figures["posts"] == 8

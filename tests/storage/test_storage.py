@@ -191,7 +191,7 @@ def test_workspaces_do_not_see_each_others_people(sessions):
     with transaction(sessions) as s:
         amb = tracked(s, team="T1")
         other = ambassadors.ensure_workspace(session=s, platform="slack", external_id="T2")
-        assert repo.ambassadors_in(session=s, workspace_id=other.id) == []
+        assert repo.ambassadors_in(session=s, workspace_ids=[other.id]) == []
         with pytest.raises(ambassadors.NotFound):
             ambassadors.get_by_handle(session=s, workspace_id=other.id, handle="alice")
         assert (
