@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     PORT: int = Field(default=3000, ge=1, le=65535)
     POLL_INTERVAL: int = Field(default=900, ge=60, description="seconds between poll cycles")
     PLUME_MIN_GROUP_SIZE: int = Field(default=5, ge=5)
+    # One thread per workspace in a delivery run: each waits on its own workspace's rate limit.
+    PLUME_DELIVERY_THREADS: int = Field(default=512, ge=1, le=4096)
     PLUME_OUTPUT_DIR: Path = REPO_ROOT / "demo-output"
     LOG_LEVEL: str = "INFO"
 

@@ -3,24 +3,36 @@ distributed worker can all run them."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.jobs.fanout import ChartRenderer, chart_renderer, fan_out
 from bot.messages.digest import digest_message
+from bot.messages.model import Message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, open_runtime, x_source
 from bot.services.delivery import Notifier, Outcome
-from bot.services.digest import build_digest
+from bot.services.digest import DigestData, build_digest
 from bot.services.ingest import CycleReport, run_cycle
 from bot.services.polling import PollConfig
-from bot.services.program import load_program
+from bot.services.program import Program, load_program, load_programs
 from bot.services.retention import RetentionResult, run_retention
-from bot.services.sending import send_digest, send_nudges, send_recaps
+from bot.services.sending import (
+    chart_dir,
+    digest_pending,
+    nudge_week,
+    recaps_pending,
+    send_digest,
+    send_nudges,
+    send_recaps,
+)
 from bot.services.settings import workspace_settings
 from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
@@ -103,32 +115,122 @@ def ingest_and_nudge(settings: Settings, notifier: Notifier, now: datetime | Non
 
 
 def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
-    """Evaluate and send today's nudges in every workspace."""
+    """Evaluate and send today's nudges in every workspace: one metrics pass, then a thread each."""
     runtime = shared_runtime(settings)
     now = now or _now()
-    for workspace_id in chat_workspaces(runtime):
-        send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, now=now)
+    ids = chat_workspaces(runtime)
+    if not ids:
+        return
+    with transaction(runtime.sessions) as session:
+        programs = load_programs(session=session, workspace_ids=ids, week=parse_week(nudge_week(now)))
+
+    def nudge(workspace_id: int) -> None:
+        send_nudges(
+            sessions=runtime.sessions,
+            notifier=notifier,
+            workspace_id=workspace_id,
+            now=now,
+            program=programs[workspace_id],
+        )
+
+    fan_out(nudge, ids, settings.PLUME_DELIVERY_THREADS)
 
 
 def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
-    """Digest and recaps of last week, for each workspace whose digest day and time have come."""
+    """Recaps and digest of last week, for each workspace whose digest day and time have come and
+    that still has something to send: one metrics pass for all of them, then a thread each."""
     runtime = shared_runtime(settings)
     now = now or _now()
+    pending = {
+        wid: week
+        for wid, week in due_weeks(runtime, now).items()
+        if digest_pending(runtime.sessions, wid, week) or recaps_pending(runtime.sessions, wid, week)
+    }
+    if not pending:
+        return
+    programs: dict[int, Program] = {}
+    for week in sorted(set(pending.values())):
+        ids = [wid for wid, wk in pending.items() if wk == week]
+        with transaction(runtime.sessions) as session:
+            programs.update(load_programs(session=session, workspace_ids=ids, week=parse_week(week)))
+    with chart_renderer(len(pending)) as render:
+
+        def deliver(workspace_id: int) -> None:
+            deliver_week(
+                settings,
+                notifier,
+                workspace_id,
+                pending[workspace_id],
+                now,
+                program=programs[workspace_id],
+                render=render,
+            )
+
+        fan_out(deliver, list(pending), settings.PLUME_DELIVERY_THREADS)
+
+
+def due_weeks(runtime: Runtime, now: datetime) -> dict[int, str]:
+    """Workspaces whose digest day and time (in their zone) have come this week: the week to deliver."""
+    due = {}
     for workspace_id in chat_workspaces(runtime):
         with transaction(runtime.sessions) as session:
             config = workspace_settings(session.get(Workspace, workspace_id))
         local = now.astimezone(ZoneInfo(config["timezone"]))
-        due = (local.weekday(), local.hour * 60 + local.minute) >= (
-            config["digest_day"],
-            config["digest_time"],
-        )
-        if not due:
-            continue
-        week = week_label((local - timedelta(days=7)).date())
-        digest(settings, notifier, workspace_id, week, now)
-        send_recaps(
-            sessions=runtime.sessions, notifier=notifier, workspace_id=workspace_id, week=week, now=now
-        )
+        if (local.weekday(), local.hour * 60 + local.minute) >= (config["digest_day"], config["digest_time"]):
+            due[workspace_id] = week_label((local - timedelta(days=7)).date())
+    return due
+
+
+def deliver_week(
+    settings: Settings,
+    notifier: Notifier,
+    workspace_id: int,
+    week: str,
+    now: datetime | None = None,
+    *,
+    program: Program | None = None,
+    render: ChartRenderer | None = None,
+) -> None:
+    """One workspace's recaps, then its digest, for `week`: a plain job of ids. A fan-out passes the
+    figures of its shared metrics pass and its chart renderer; alone, it computes its own.
+
+    Recaps go first because their figures are ready at once, while the digest's charts render: under a
+    workspace rate limit, every workspace starts sending straight away."""
+    runtime = shared_runtime(settings)
+    now = now or _now()
+    out_dir = settings.PLUME_OUTPUT_DIR / "digests"
+    compose = None
+    if program is not None and digest_pending(runtime.sessions, workspace_id, week):
+        with transaction(runtime.sessions) as session:
+            min_group = workspace_settings(session.get(Workspace, workspace_id))["min_group_size"]
+        data = build_digest(program, min_group)
+        charts = (render or _render_here)(data, chart_dir(out_dir, workspace_id, week))
+
+        def compose() -> Message:
+            return digest_message(data, charts.result())
+
+    send_recaps(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=workspace_id,
+        week=week,
+        now=now,
+        program=program,
+    )
+    send_digest(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=workspace_id,
+        week=week,
+        now=now,
+        out_dir=out_dir,
+        compose=compose,
+    )
+
+
+def _render_here(data: DigestData, out: Path) -> Future:
+    with chart_renderer(1) as render:
+        return render(data, out)
 
 
 def digest(

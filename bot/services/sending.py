@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages.digest import digest_charts, digest_message
+from bot.messages.model import Message
 from bot.messages.nudge import nudge_message
 from bot.messages.recap import recap_message
 from bot.messages.replies import notice
@@ -30,7 +32,7 @@ from bot.services.delivery import (
 )
 from bot.services.digest import build_digest
 from bot.services.nudges import NudgePlan, plan_nudges
-from bot.services.program import Person, load_program
+from bot.services.program import Person, Program, load_program
 from bot.services.recaps import recaps
 from bot.services.settings import workspace_settings
 from bot.storage.db import transaction
@@ -47,8 +49,10 @@ def send_digest(
     week: str,
     now: datetime,
     out_dir: Path,
+    compose: Callable[[], Message] | None = None,
 ) -> Outcome:
-    """Post one workspace's digest for `week` to its channel, once."""
+    """Post one workspace's digest for `week` to its channel, once. `compose` builds the message when
+    the caller prepared its figures and charts already; by default they are computed here."""
     with transaction(sessions) as session:
         workspace = session.get(Workspace, workspace_id)
         channel, settings = workspace.digest_channel, workspace_settings(workspace)
@@ -59,10 +63,13 @@ def send_digest(
 
     def send() -> str:
         # The figures are computed only when there is something to send (the check runs every 15 min).
-        with transaction(sessions) as session:
-            program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
-        data = build_digest(program, settings["min_group_size"])
-        message = digest_message(data, digest_charts(data, out_dir / f"ws{workspace_id}-{week}"))
+        if compose is not None:
+            message = compose()
+        else:
+            with transaction(sessions) as session:
+                program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
+            data = build_digest(program, settings["min_group_size"])
+            message = digest_message(data, digest_charts(data, chart_dir(out_dir, workspace_id, week)))
         return notifier.post(workspace_id=workspace_id, channel=channel, message=message, key=key)
 
     def find(since: datetime) -> str | None:
@@ -75,6 +82,53 @@ def send_digest(
         _report_failure(notifier, workspace_id, settings, week, outcome.detail)
     log.info("digest", extra={"fields": {"workspace": workspace_id, "week": week, "status": outcome.status}})
     return outcome
+
+
+def chart_dir(out_dir: Path, workspace_id: int, week: str) -> Path:
+    """Where one workspace's digest charts for one week are written."""
+    return out_dir / f"ws{workspace_id}-{week}"
+
+
+def digest_pending(sessions: sessionmaker[Session], workspace_id: int, week: str) -> bool:
+    """Whether the workspace has a digest channel and its digest for `week` is neither sent nor failed."""
+    with transaction(sessions) as session:
+        channel = session.get(Workspace, workspace_id).digest_channel
+        if not channel:
+            return False
+        status = session.scalar(
+            select(DigestLog.status).where(
+                DigestLog.workspace_id == workspace_id, DigestLog.channel == channel, DigestLog.week == week
+            )
+        )
+    return status not in ("sent", "failed")
+
+
+def recaps_pending(sessions: sessionmaker[Session], workspace_id: int, week: str) -> bool:
+    """Whether someone who wants a recap for `week` has not had it (sent, or failed for good) yet."""
+    with transaction(sessions) as session:
+        wanting = session.scalar(
+            select(func.count()).select_from(Ambassador).where(*_wants_recap(workspace_id))
+        )
+        done = session.scalar(
+            select(func.count())
+            .select_from(NudgeLog)
+            .join(Ambassador, Ambassador.id == NudgeLog.ambassador_id)
+            .where(
+                *_wants_recap(workspace_id),
+                NudgeLog.rule == "recap",
+                NudgeLog.window_key == week,
+                NudgeLog.status.in_(("sent", "failed")),
+            )
+        )
+    return (wanting or 0) > (done or 0)
+
+
+def _wants_recap(workspace_id: int) -> tuple:
+    return (
+        Ambassador.workspace_id == workspace_id,
+        Ambassador.recap_enabled,
+        Ambassador.chat_user_id.is_not(None),
+    )
 
 
 def _report_failure(notifier: Notifier, workspace_id: int, settings: dict, week: str, reason: str) -> None:
@@ -109,16 +163,25 @@ def rules_from(settings: dict) -> NudgeRules:
     )
 
 
+def nudge_week(now: datetime) -> str:
+    """The ISO week (of UTC `now`) whose figures the nudge rules look at."""
+    return (now - timedelta(days=now.weekday())).date().strftime("%G-W%V")
+
+
 def send_nudges(
-    *, sessions: sessionmaker[Session], notifier: Notifier, workspace_id: int, now: datetime
+    *,
+    sessions: sessionmaker[Session],
+    notifier: Notifier,
+    workspace_id: int,
+    now: datetime,
+    program: Program | None = None,
 ) -> list[Outcome]:
     """Evaluate the rules on the current week and send today's due nudges, gently and once."""
-    monday = (now - timedelta(days=now.weekday())).date()
     with transaction(sessions) as session:
         settings = workspace_settings(session.get(Workspace, workspace_id))
-        program = load_program(
-            session=session, workspace_id=workspace_id, week=parse_week(monday.strftime("%G-W%V"))
-        )
+        if program is None:
+            week = parse_week(nudge_week(now))
+            program = load_program(session=session, workspace_id=workspace_id, week=week)
     rules = rules_from(settings)
     outcomes = []
     for plan in plan_nudges(program, rules, cap=False):
@@ -188,22 +251,21 @@ def _sent_count(sessions, ambassador_id: int, day: str, *, today: bool) -> int:
 
 
 def send_recaps(
-    *, sessions: sessionmaker[Session], notifier: Notifier, workspace_id: int, week: str, now: datetime
+    *,
+    sessions: sessionmaker[Session],
+    notifier: Notifier,
+    workspace_id: int,
+    week: str,
+    now: datetime,
+    program: Program | None = None,
 ) -> list[Outcome]:
     """Each person's private weekly recap (their week, baseline, best post, best off-hours slots), once.
 
-    The figures come from one metrics pass for the whole workspace, only when someone's recap is due."""
+    The figures come from one metrics pass for the whole workspace (`program`, or loaded here when
+    someone's recap is due)."""
     with transaction(sessions) as session:
-        members = [
-            (a.id, a.chat_user_id)
-            for a in session.scalars(
-                select(Ambassador).where(
-                    Ambassador.workspace_id == workspace_id,
-                    Ambassador.recap_enabled,
-                    Ambassador.chat_user_id.is_not(None),
-                )
-            )
-        ]
+        wanting = session.scalars(select(Ambassador).where(*_wants_recap(workspace_id)))
+        members = [(a.id, a.chat_user_id) for a in wanting]
     due = []
     for ambassador_id, user_id in members:
         row, fresh = claim_nudge(sessions, ambassador_id, "recap", week, {}, now)
@@ -211,11 +273,14 @@ def send_recaps(
             due.append((ambassador_id, user_id, row, fresh))
     if not due:
         return []
-    with transaction(sessions) as session:
-        program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
+    if program is None:
+        with transaction(sessions) as session:
+            program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
     everyone = recaps(program)
     outcomes = []
     for ambassador_id, user_id, row, fresh in due:
+        if ambassador_id not in everyone:  # joined after the figures were computed: next run
+            continue
         key = nudge_key(ambassador_id, "recap", week)
         message = recap_message(everyone[ambassador_id])
         outcomes.append(

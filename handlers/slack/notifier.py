@@ -73,9 +73,9 @@ class SlackNotifier:
         return str(response["ts"])
 
     def direct(self, *, workspace_id: int, user_id: str, message: Message, key: str) -> str:
-        return self.post(
-            workspace_id=workspace_id, channel=self._dm(workspace_id, user_id), message=message, key=key
-        )
+        # A user id as channel posts to the app's DM with them: no conversations.open per message,
+        # which matters at ten thousand recaps (that method has its own, lower rate limit).
+        return self.post(workspace_id=workspace_id, channel=user_id, message=message, key=key)
 
     def find(
         self, *, workspace_id: int, channel: str | None, user_id: str | None, key: str, since: datetime
