@@ -229,10 +229,10 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.dry_run:
         print(tasks.digest_preview(settings, week))
         return 0
-    from handlers.slack.notifier import SlackNotifier
+    from handlers.slack.notifier import slack_notifier
 
     runtime = tasks.shared_runtime(settings)
-    notifier = SlackNotifier(settings, runtime)
+    notifier = slack_notifier(settings, runtime)
     for workspace_id in tasks.chat_workspaces(runtime):
         outcome = tasks.digest(settings, notifier, workspace_id, week)
         print(f"workspace {workspace_id} {week}: {outcome.status} {outcome.detail}".rstrip())
@@ -243,9 +243,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """The scheduler, with Slack as the notifier (the CLI is the composition root)."""
     from bot.jobs.tasks import shared_runtime
     from bot.jobs.worker import run_worker
-    from handlers.slack.notifier import SlackNotifier
+    from handlers.slack.notifier import slack_notifier
 
-    return run_worker(settings, SlackNotifier(settings, shared_runtime(settings)))
+    return run_worker(settings, slack_notifier(settings, shared_runtime(settings)))
 
 
 def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:

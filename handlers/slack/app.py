@@ -20,7 +20,7 @@ from bot.errors import ConfigError
 from bot.runtime import Runtime
 from handlers.slack import actions, commands, events
 from handlers.slack.context import SlackDeps
-from handlers.slack.installation import EncryptedInstallationStore
+from handlers.slack.installation import installation_store
 from handlers.slack.offload import CommandRunner
 
 SCOPES = [
@@ -49,15 +49,10 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
 
 def _oauth_settings(settings: Settings, runtime: Runtime) -> OAuthSettings:
     """Multi-workspace install, with installations and OAuth state in Plume's own database."""
-    store = EncryptedInstallationStore(
-        settings.SLACK_CLIENT_ID or "",
-        runtime.engine,
-        settings.PLUME_ENCRYPTION_KEY.get_secret_value() if settings.PLUME_ENCRYPTION_KEY else None,
-    )
+    store = installation_store(settings, runtime.engine)
     state = SQLAlchemyOAuthStateStore(
         expiration_seconds=600, engine=runtime.engine, table_name="slack_oauth_states"
     )
-    store.create_tables()
     state.metadata.create_all(runtime.engine)
     return OAuthSettings(
         client_id=settings.SLACK_CLIENT_ID,

@@ -8,7 +8,17 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
+from bot.config import Settings
+
 PREFIX = "fernet:"
+
+
+def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
+    """The store of every workspace's installation, in Plume's database (tables created if missing)."""
+    key = settings.PLUME_ENCRYPTION_KEY.get_secret_value() if settings.PLUME_ENCRYPTION_KEY else None
+    store = EncryptedInstallationStore(settings.SLACK_CLIENT_ID or "", engine, key)
+    store.create_tables()
+    return store
 
 
 class EncryptedInstallationStore(SQLAlchemyInstallationStore):

@@ -16,6 +16,7 @@ from bot.services.delivery import DeliveryFailed
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 from handlers.slack.app import web_client
+from handlers.slack.installation import installation_store
 from handlers.slack.render import fallback_text, to_blocks
 
 EVENT_TYPE = "plume_delivery"
@@ -32,6 +33,13 @@ PERMANENT = {
     "token_revoked",
 }
 log = logging.getLogger(__name__)
+
+
+def slack_notifier(settings: Settings, runtime: Runtime) -> SlackNotifier:
+    """The notifier for jobs: each workspace's own token from its installation under OAuth (many
+    workspaces), else SLACK_BOT_TOKEN."""
+    multi = bool(settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET)
+    return SlackNotifier(settings, runtime, installation_store(settings, runtime.engine) if multi else None)
 
 
 class SlackNotifier:
