@@ -134,6 +134,8 @@ class Ambassador(Base):
     nudge_overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     highlights_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     recap_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The chat file showing their Home chart, so the next one (or leaving) deletes it from the platform.
+    home_file_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
 
     workspace: Mapped[Workspace] = relationship(back_populates="ambassadors")

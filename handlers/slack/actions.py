@@ -12,7 +12,7 @@ from bot.services.settings import workspace_settings
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 from handlers.slack.context import SlackDeps, workspace_id
-from handlers.slack.home import publish_home
+from handlers.slack.home import forget_home, publish_home
 from handlers.slack.ids import ActionId
 from handlers.slack.render import fallback_text, to_blocks
 
@@ -22,16 +22,19 @@ def _answer(respond, message) -> None:
     respond(blocks=to_blocks(message), text=fallback_text(message), replace_original=True)
 
 
-def handle_leave_confirm(body, respond, deps: SlackDeps) -> None:
+def handle_leave_confirm(body, respond, client, deps: SlackDeps) -> None:
     """Delete the person's data after they confirmed; leave and forget both erase everything."""
-    ws = workspace_id(deps, body["team"]["id"])
+    ws, user_id = workspace_id(deps, body["team"]["id"]), body["user"]["id"]
     try:
         with transaction(deps.runtime.sessions) as session:
-            handle = people.leave(session=session, workspace_id=ws, chat_user_id=body["user"]["id"])
+            home_file = people.me(session=session, workspace_id=ws, chat_user_id=user_id).home_file_id
+            handle = people.leave(session=session, workspace_id=ws, chat_user_id=user_id)
         message = notice("Done", f"Plume stopped tracking @{handle} and deleted your data. Thank you!")
     except PlumeError as exc:
-        message = notice("Plume", str(exc), kind="error")
+        message, home_file = notice("Plume", str(exc), kind="error"), None
     _answer(respond, message)
+    if home_file:
+        forget_home(deps, client, ws, user_id, home_file)
 
 
 def handle_cancel(respond) -> None:
@@ -119,8 +122,11 @@ def register(app: App, deps: SlackDeps) -> None:
     def on(action_id: ActionId, work) -> None:
         app.action(action_id)(ack=_ack, lazy=[work])
 
-    on(ActionId.LEAVE_CONFIRM, lambda body, respond: handle_leave_confirm(body, respond, deps))
-    on(ActionId.FORGET_CONFIRM, lambda body, respond: handle_leave_confirm(body, respond, deps))
+    def leave(body, respond, client):
+        handle_leave_confirm(body, respond, client, deps)
+
+    on(ActionId.LEAVE_CONFIRM, leave)
+    on(ActionId.FORGET_CONFIRM, leave)
     on(ActionId.CANCEL, handle_cancel)
     on(
         ActionId.INVITE_ACCEPT,

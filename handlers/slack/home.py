@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.charts import heatmap_png
 from bot.errors import NotFound
@@ -51,7 +52,44 @@ def publish_home(deps: SlackDeps, client: WebClient, workspace_id: int, user_id:
     files = _chart(client, user_id, report) if report else {}
     images = tuple(Image(path, "Your posts by weekday and local hour", "When you posted") for path in files)
     message = replace(message, images=images)
-    client.views_publish(user_id=user_id, view={"type": "home", "blocks": to_blocks(message, files)})
+    try:
+        client.views_publish(user_id=user_id, view={"type": "home", "blocks": to_blocks(message, files)})
+    except Exception:
+        for file_id in files.values():  # never shown: it would only pile up
+            delete_home_file(client, file_id)
+        raise
+    for file_id in files.values():
+        _keep_only(deps, client, workspace_id, user_id, file_id)
+
+
+def _keep_only(deps: SlackDeps, client: WebClient, workspace_id: int, user_id: str, file_id: str) -> None:
+    """Remember the chart now shown and delete the one it replaced, so one file per person remains."""
+    with transaction(deps.runtime.sessions) as session:
+        unused = people.replace_home_file(
+            session=session, workspace_id=workspace_id, chat_user_id=user_id, file_id=file_id
+        )
+    if unused:
+        delete_home_file(client, unused)
+
+
+def forget_home(deps: SlackDeps, client: WebClient, workspace_id: int, user_id: str, file_id: str) -> None:
+    """After someone left: their Home shows the join prompt again, and their last chart is deleted."""
+    try:
+        publish_home(deps, client, workspace_id, user_id)
+    except Exception:  # the data is already gone; a stale tab must not turn that into an error
+        log.warning("home refresh after leaving failed", exc_info=True)
+    delete_home_file(client, file_id)
+
+
+def delete_home_file(client: WebClient, file_id: str) -> None:
+    """Delete a Home chart from Slack; a failure is logged, never raised (the view matters more)."""
+    try:
+        client.files_delete(file=file_id)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.warning("home chart delete failed", extra={"fields": {"file": file_id, "error": error}})
+    except Exception:
+        log.warning("home chart delete failed", extra={"fields": {"file": file_id}}, exc_info=True)
 
 
 def _chart(client: WebClient, user_id: str, report: dict) -> dict[str, str]:

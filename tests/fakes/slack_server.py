@@ -955,6 +955,14 @@ class FakeSlack:
             "response_metadata": {"next_cursor": ""},
         }
 
+    def _files_delete(self, req: _Request) -> dict[str, Any]:
+        """The bot deletes a file of its workspace; files.info then answers file_not_found."""
+        found = self._files.get(req.text("file") or "")
+        if found is None or found.team_id != req.ws.team_id or not found.completed:
+            raise _SlackError("file_not_found")
+        del self._files[found.id]
+        return {}
+
     def _oauth_v2_access(self, req: _Request) -> dict[str, Any]:
         self._check_client(req)
         if req.text("grant_type") == "refresh_token":
@@ -1289,6 +1297,7 @@ _METHODS: dict[str, Handler] = {
     "files.getUploadURLExternal": FakeSlack._files_get_upload_url,
     "files.completeUploadExternal": FakeSlack._files_complete_upload,
     "files.info": FakeSlack._files_info,
+    "files.delete": FakeSlack._files_delete,
     "oauth.v2.access": FakeSlack._oauth_v2_access,
 }
 _CLIENT_AUTH = frozenset({"oauth.v2.access"})  # client credentials, no token

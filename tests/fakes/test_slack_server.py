@@ -399,6 +399,22 @@ def test_files_upload_v2_to_a_dm_and_errors(client: WebClient, fake: FakeSlack) 
     assert slack_error(excinfo) == "file_not_found"
 
 
+def test_files_delete_removes_only_that_file(client: WebClient, fake: FakeSlack) -> None:
+    kept, gone = (client.files_upload_v2(content=c, filename="a.txt")["file"]["id"] for c in ("1", "2"))
+    assert client.files_delete(file=gone)["ok"] is True
+    assert client.files_info(file=kept)["file"]["id"] == kept
+    for call in (client.files_info, client.files_delete):
+        with pytest.raises(SlackApiError) as excinfo:
+            call(file=gone)
+        assert slack_error(excinfo) == "file_not_found"
+    other = WebClient(token="xoxb-other", base_url=fake.url)
+    fake.add_workspace("T2", "Other", "xoxb-other")
+    with pytest.raises(SlackApiError) as excinfo:
+        other.files_delete(file=kept)  # another workspace's file does not exist for this token
+    assert slack_error(excinfo) == "file_not_found"
+    assert client.files_info(file=kept)["ok"] is True
+
+
 # ---- faults and rate limits -------------------------------------------------------------------------
 
 

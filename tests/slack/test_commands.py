@@ -8,8 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.services import people
+from bot.services.delivery import claim_nudge, mark
+from bot.sources.records import PostKind, PostRecord
+from bot.storage import repositories as repo
 from bot.storage.db import transaction
-from bot.storage.tables import Ambassador, Workspace
+from bot.storage.tables import Ambassador, NudgeLog, Workspace, XAccount
 from tests.slack.conftest import NOW, text_of
 
 
@@ -81,6 +85,91 @@ def test_export_sends_a_csv_by_dm(chat, slack):
     rows = list(csv.reader(io.StringIO(upload["content"].decode())))
     assert ["profile", "handle", "ana"] in rows and ["profile", "topics", "b2b"] in rows
     assert upload["filename"] == "plume-ana.csv"
+
+
+def _give_history(runtime, handle: str, x_id: int, window: str) -> int:
+    """A post, a follower snapshot and a sent nudge for one person, through the real storage code."""
+    with transaction(runtime.sessions) as session:
+        amb = session.scalars(select(Ambassador).join(XAccount).where(XAccount.handle_key == handle)).one()
+        record = PostRecord(
+            x_id, NOW - timedelta(days=1), PostKind.ORIGINAL, f'{handle}, "quoted"\nline two', likes=3
+        )
+        repo.upsert_posts(session=session, x_account_id=amb.x_account_id, records=[record], source="api")
+        repo.add_snapshot(
+            session=session,
+            x_account_id=amb.x_account_id,
+            taken_at=NOW,
+            followers=x_id % 1000,
+            following=7,
+            posts_count=9,
+        )
+        amb_id = amb.id
+    row, _ = claim_nudge(runtime.sessions, amb_id, "offhours", window, {"share": 0.4, "posts": 5}, NOW)
+    mark(runtime.sessions, NudgeLog, row.id, "sent", "D1:1.1", NOW + timedelta(minutes=1))
+    return amb_id
+
+
+def blocks_of(rows: list[list[str]]) -> list[list[list[str]]]:
+    """The CSV's blocks, split on blank rows."""
+    blocks: list[list[list[str]]] = [[]]
+    for row in rows:
+        if row:
+            blocks[-1].append(row)
+        else:
+            blocks.append([])
+    return blocks
+
+
+def test_export_holds_the_persons_nudges_and_nothing_of_anyone_else(chat, slack, runtime):
+    chat.command("join @ana")
+    chat.command("join @ben", user="U200")
+    ana = _give_history(runtime, "ana", 1_111_111, "2026-W47:mon")
+    _give_history(runtime, "ben", 2_222_222, "2026-W47:tue")
+    with transaction(runtime.sessions) as session:
+        ws = session.scalars(select(Workspace.id).where(Workspace.external_id == "T0001")).one()
+        people.nudge_feedback(
+            session=session,
+            workspace_id=ws,
+            chat_user_id="U100",
+            nudge_ref=f"{ana}:offhours:2026-W47:mon",
+            feedback="not_useful",
+            now=NOW,
+        )
+    chat.command("export")
+    [upload] = slack.uploads
+    assert upload["channel"] == slack.dm_id("U100")
+    content = upload["content"].decode()
+    profile, posts, nudges = blocks_of(list(csv.reader(io.StringIO(content))))
+    # What was there before stays where it was: operators parse this file.
+    assert profile[0] == ["section", "field", "value"]
+    assert [r[1] for r in profile[1:11]] == [
+        "handle", "consent_at", "consent_text", "timezone", "hours", "days", "country", "topics",
+        "nudges_enabled", "highlights_allowed",
+    ]  # fmt: skip
+    assert ["followers", NOW.isoformat(), "111"] in profile and ["following", NOW.isoformat(), "7"] in profile
+    yesterday = (NOW - timedelta(days=1)).isoformat()
+    assert posts == [
+        ["id", "created_at", "kind", "text", "lang", "likes", "reposts", "replies", "quotes",
+         "in_reply_to_id", "metrics_read_at", "source", "refreshed_for"],
+        ["1111111", yesterday, "original", 'ana, "quoted"\nline two', "",
+         "3", "0", "0", "0", "", "", "api", ""],
+    ]  # fmt: skip
+    assert nudges == [
+        ["nudge_rule", "window_key", "numbers", "status", "claimed_at", "sent_at", "feedback", "message_ref"],
+        [
+            "offhours",
+            "2026-W47:mon",
+            '{"posts": 5, "share": 0.4}',
+            "sent",
+            NOW.isoformat(),
+            (NOW + timedelta(minutes=1)).isoformat(),
+            "not_useful",
+            "D1:1.1",
+        ],
+    ]
+    assert ["profile", "chat_user_id", "U100"] in profile
+    for theirs in ("ben", "U200", "2222222", "222", "W47:tue"):
+        assert theirs not in content
 
 
 def test_leave_asks_first_then_deletes_everything(chat, runtime):
