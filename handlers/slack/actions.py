@@ -72,8 +72,11 @@ def handle_invite_decline(respond) -> None:
     _answer(respond, notice("No problem", "Nothing was tracked. You can join later with `/plume join`."))
 
 
-def _home_switch(action: str, days: int | None = None):
-    def handler(body, client, deps: SlackDeps) -> None:
+def _home_switch(action: str, days: int | None, deps: SlackDeps):
+    """A Home button's listener. Bolt passes arguments by name, so the listener's parameters are only
+    names it knows (`body`, `client`); what else it needs is closed over."""
+
+    def handler(body, client) -> None:
         ws = workspace_id(deps, body["team"]["id"])
         with transaction(deps.runtime.sessions) as session:
             people.set_nudges(
@@ -89,8 +92,10 @@ def _home_switch(action: str, days: int | None = None):
     return handler
 
 
-def _nudge_button(feedback: str):
-    def handler(body, respond, deps: SlackDeps) -> None:
+def _nudge_button(feedback: str, deps: SlackDeps):
+    """A nudge button's listener (parameters only of names Bolt knows, as for `_home_switch`)."""
+
+    def handler(body, respond) -> None:
         ws = workspace_id(deps, body["team"]["id"])
         try:
             with transaction(deps.runtime.sessions) as session:
@@ -139,12 +144,10 @@ def register(app: App, deps: SlackDeps) -> None:
         (ActionId.NUDGE_NOT_USEFUL, "not_useful"),
         (ActionId.NUDGE_TURN_OFF, "off"),
     ):
-        button = _nudge_button(feedback)
-        on(action_id, lambda body, respond, _b=button: _b(body, respond, deps))
+        on(action_id, _nudge_button(feedback, deps))
     for action_id, action, days in (
         (ActionId.HOME_NUDGES_ON, "on", None),
         (ActionId.HOME_NUDGES_OFF, "off", None),
         (ActionId.HOME_SNOOZE_WEEK, "snooze", 7),
     ):
-        switch = _home_switch(action, days)
-        on(action_id, lambda body, client, _s=switch: _s(body, client, deps))
+        on(action_id, _home_switch(action, days, deps))

@@ -238,3 +238,32 @@ def test_the_group_size_never_goes_below_five(chat, runtime):
         workspace = ensure_workspace(session=session, platform="slack", external_id="T0001")
         workspace.settings = {"min_group_size": 2}  # even if stored by an older version
         assert workspace_settings(workspace)["min_group_size"] == 5
+
+
+def test_nudge_buttons_work_when_clicked(chat, runtime):
+    chat.command("join @ana")
+    with transaction(runtime.sessions) as session:
+        ana = session.scalars(select(Ambassador.id)).one()
+    for n, day in enumerate(("2026-11-16", "2026-11-17")):
+        row, _ = claim_nudge(runtime.sessions, ana, "burst", day, {"work_posts": 9}, NOW + timedelta(days=n))
+        mark(runtime.sessions, NudgeLog, row.id, "sent", "1.0", NOW + timedelta(days=n))
+    clicks = [chat.click("nudge_not_useful", f"{ana}:burst:{day}") for day in ("2026-11-16", "2026-11-17")]
+    assert all("Thanks for telling me" in text_of(answer) for [answer] in clicks)
+    with transaction(runtime.sessions) as session:
+        amb = session.get(Ambassador, ana)
+        assert amb.nudges_snoozed_until is not None and amb.nudge_overrides["threshold_factor"] == 1.5
+    [off] = chat.click("nudge_turn_off", f"{ana}:burst:2026-11-17")
+    assert "nudges off" in text_of(off)
+    [forged] = chat.click("nudge_thanks", f"{ana}:burst:2026-11-17", user="U200")
+    assert "Thanks for telling me" not in text_of(forged)
+
+
+def test_home_buttons_switch_nudges_and_refresh_home(chat, runtime, slack):
+    chat.command("join @ana")
+    chat.click("home_nudges_off", "off")
+    with transaction(runtime.sessions) as session:
+        assert session.scalars(select(Ambassador.nudges_enabled)).one() is False
+    assert slack.home_view("U100") is not None
+    chat.click("home_nudges_on", "on")
+    with transaction(runtime.sessions) as session:
+        assert session.scalars(select(Ambassador.nudges_enabled)).one() is True
