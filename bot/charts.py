@@ -23,9 +23,13 @@ BAR_COLOUR = "#0072B2"
 LINE_COLOUR = "#E69F00"
 
 
-def _figure(inches: tuple[float, float]) -> Figure:
-    """A figure on its own Agg canvas, laid out so labels are not clipped at a fixed pixel size."""
-    figure = Figure(figsize=inches, dpi=DPI, layout="constrained")
+def _figure(inches: tuple[float, float], margins: dict[str, float]) -> Figure:
+    """A figure on its own Agg canvas with fixed margins (fractions of the figure) that fit the labels.
+
+    Fixed, not `layout="constrained"`: the layout engine doubled the time of each chart (0.2 s instead
+    of 0.1 s), and a weekly run draws two for each of hundreds of workspaces."""
+    figure = Figure(figsize=inches, dpi=DPI)
+    figure.subplots_adjust(**margins)
     FigureCanvasAgg(figure)
     return figure
 
@@ -46,7 +50,7 @@ def heatmap_png(matrix: Sequence[Sequence[int]], path: Path, title: str) -> Path
     values = np.asarray(matrix, dtype="float64")
     if values.shape != (7, 24):
         raise ValueError(f"The heatmap needs 7 rows (Monday..Sunday) of 24 hours, not {values.shape}.")
-    figure = _figure(HEATMAP_INCHES)
+    figure = _figure(HEATMAP_INCHES, {"left": 0.07, "right": 0.99, "top": 0.9, "bottom": 0.14})
     axes = figure.add_subplot()
     # A top of at least 1 keeps an all-zero week drawable: a zero-width colour range is undefined.
     top = max(1.0, float(np.nanmax(values)))
@@ -84,7 +88,7 @@ def weekly_trend_png(
         raise ValueError("weeks, posts and engagement_per_post must have the same length.")
     counts, medians = np.asarray(posts, dtype="float64"), _gapped(engagement_per_post)
     x = np.arange(len(weeks))
-    figure = _figure(TREND_INCHES)
+    figure = _figure(TREND_INCHES, {"left": 0.09, "right": 0.9, "top": 0.91, "bottom": 0.3})
     bars_axes = figure.add_subplot()
     bars_axes.bar(x, counts, color=BAR_COLOUR, label="Posts")
     # Many week labels only fit slanted; anchored at their right end they stay under their bar.
@@ -102,5 +106,5 @@ def weekly_trend_png(
     line_axes.set_ylabel("Median engagement per post")
     handles = [*bars_axes.get_legend_handles_labels()[0], *line_axes.get_legend_handles_labels()[0]]
     # Below the axes, the legend can never hide a bar or a point.
-    figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    figure.legend(handles=handles, loc="lower center", ncols=2, frameon=False)
     return _save(figure, path)

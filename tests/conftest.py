@@ -58,7 +58,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     yield url
     engine = make_engine(url)
     with engine.begin() as conn:
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        # Plume's tables and slack_sdk's (installations, OAuth states), which live in the same database.
+        ours = [t.name for t in Base.metadata.sorted_tables]
+        theirs = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'slack\\_%'")
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in [*ours, *theirs])
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -121,6 +122,46 @@ def deliver_once(
         return Outcome("deferred", detail=str(exc))
     mark(sessions, model, row.id, "sent", ref, now)
     return Outcome("sent", ref)
+
+
+def claim_recaps(
+    sessions: sessionmaker[Session], ambassador_ids: list[int], week: str, now: datetime
+) -> list[tuple[NudgeLog, bool]]:
+    """Claim the recaps of `week` for these people in one transaction (one commit for a whole
+    workspace, not one each: at 10,000 recaps the commits were what kept everyone waiting);
+    (row, created by this call) per person, in the order given."""
+    if not ambassador_ids:
+        return []
+    with transaction(sessions) as session:
+        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+        stmt = (
+            insert(NudgeLog)
+            .values(
+                [
+                    {
+                        "ambassador_id": pid,
+                        "rule": "recap",
+                        "window_key": week,
+                        "numbers": {},
+                        "status": "claimed",
+                        "claimed_at": now,
+                    }
+                    for pid in ambassador_ids
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["ambassador_id", "rule", "window_key"])
+            .returning(NudgeLog.id)
+        )
+        fresh = set(session.scalars(stmt))
+        rows = session.scalars(
+            select(NudgeLog).where(
+                NudgeLog.ambassador_id.in_(ambassador_ids),
+                NudgeLog.rule == "recap",
+                NudgeLog.window_key == week,
+            )
+        )
+        by_person = {row.ambassador_id: row for row in rows}
+    return [(by_person[pid], by_person[pid].id in fresh) for pid in ambassador_ids]
 
 
 def claim_nudge(

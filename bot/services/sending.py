@@ -26,6 +26,7 @@ from bot.services.delivery import (
     Outcome,
     claim_digest,
     claim_nudge,
+    claim_recaps,
     deliver_once,
     digest_key,
     nudge_key,
@@ -266,11 +267,12 @@ def send_recaps(
     with transaction(sessions) as session:
         wanting = session.scalars(select(Ambassador).where(*_wants_recap(workspace_id)))
         members = [(a.id, a.chat_user_id) for a in wanting]
-    due = []
-    for ambassador_id, user_id in members:
-        row, fresh = claim_nudge(sessions, ambassador_id, "recap", week, {}, now)
-        if fresh or row.status not in ("sent", "failed"):
-            due.append((ambassador_id, user_id, row, fresh))
+    claims = claim_recaps(sessions, [pid for pid, _ in members], week, now)
+    due = [
+        (ambassador_id, user_id, row, fresh)
+        for (ambassador_id, user_id), (row, fresh) in zip(members, claims, strict=True)
+        if fresh or row.status not in ("sent", "failed")
+    ]
     if not due:
         return []
     if program is None:

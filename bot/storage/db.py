@@ -18,7 +18,10 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; creates the SQLite file's folder and turns on SQLite foreign keys."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    # A delivery run has a thread per workspace: they queue for a connection (up to 5 minutes)
+    # rather than fail after the default 30 s.
+    pooling = {} if ":memory:" in url else {"pool_size": 10, "max_overflow": 10, "pool_timeout": 300}
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), **pooling)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -29,7 +32,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=60000")  # a delivery run's threads take turns writing
     cursor.close()
 
 

@@ -37,11 +37,11 @@ SCOPES = [
 log = logging.getLogger(__name__)
 
 
-def web_client(settings: Settings, token: str | None = None) -> WebClient:
+def web_client(settings: Settings, token: str | None = None, *, rate_limit_retries: int = 3) -> WebClient:
     """A WebClient on SLACK_API_URL that retries 429 (after Retry-After) and connection errors."""
     handlers = [
         ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
+        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
     return WebClient(token=token, base_url=settings.SLACK_API_URL, retry_handlers=handlers)

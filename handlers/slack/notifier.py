@@ -32,6 +32,7 @@ PERMANENT = {
     "invalid_auth",
     "token_revoked",
 }
+RATE_LIMIT_RETRIES = 30
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +63,11 @@ class SlackNotifier:
                 token = bot.bot_token if bot else None
             if token is None:
                 raise DeliveryFailed("no Slack token for this workspace (uninstalled?)", permanent=True)
-            self._clients[workspace_id] = web_client(self.settings, token)
+            # Background deliveries wait out rate limits (each wait is Slack's Retry-After): a message
+            # given up on here would only be retried by the next run, a quarter of an hour later.
+            self._clients[workspace_id] = web_client(
+                self.settings, token, rate_limit_retries=RATE_LIMIT_RETRIES
+            )
         return self._clients[workspace_id]
 
     def post(self, *, workspace_id: int, channel: str, message: Message, key: str) -> str:

@@ -21,6 +21,7 @@ class LoopbackServer(ThreadingHTTPServer):
     """127.0.0.1, a free port, daemon threads; `fake` needs `_lock`, `_connections` and `_handle`."""
 
     daemon_threads = True
+    request_queue_size = 1024  # a delivery run opens hundreds of connections at once, like Slack sees
 
     def __init__(self, fake: Any) -> None:
         self.fake = fake

@@ -1,0 +1,42 @@
+"""The Plume side of `tests.bench.delivery_rate`, in its own process (so the fake Slack's CPU is not ours).
+
+Runs the worker's two delivery jobs side by side at the moment given by `BENCH_NOW` (ISO, UTC), with
+settings from the environment, through the real SlackNotifier. Prints one JSON line: when the jobs
+started and finished (time.time()).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from datetime import datetime
+
+from bot.config import load_settings
+from bot.jobs import tasks
+from bot.logs import configure_logging
+from handlers.slack.notifier import slack_notifier
+
+
+def main() -> int:
+    settings = load_settings()
+    configure_logging(settings.LOG_LEVEL)
+    runtime = tasks.shared_runtime(settings)  # migrations checked before the clock starts
+    notifier = slack_notifier(settings, runtime)
+    now = datetime.fromisoformat(os.environ["BENCH_NOW"])
+    jobs = [
+        threading.Thread(target=tasks.weekly_deliveries, args=(settings, notifier, now), name="weekly"),
+        threading.Thread(target=tasks.nudges, args=(settings, notifier, now), name="nudges"),
+    ]
+    started = time.time()
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.join()
+    print(json.dumps({"started": started, "finished": time.time()}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
