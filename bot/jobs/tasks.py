@@ -27,7 +27,7 @@ from bot.services.retention import RetentionResult, run_retention
 from bot.services.sending import (
     chart_dir,
     digest_pending,
-    nudge_week,
+    nudge_weeks,
     recaps_pending,
     send_digest,
     send_nudges,
@@ -121,8 +121,10 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
     ids = chat_workspaces(runtime)
     if not ids:
         return
-    with transaction(runtime.sessions) as session:
-        programs = load_programs(session=session, workspace_ids=ids, week=parse_week(nudge_week(now)))
+    passes = []
+    for week in nudge_weeks(now):
+        with transaction(runtime.sessions) as session:
+            passes.append(load_programs(session=session, workspace_ids=ids, week=parse_week(week)))
 
     def nudge(workspace_id: int) -> None:
         send_nudges(
@@ -130,7 +132,7 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
             notifier=notifier,
             workspace_id=workspace_id,
             now=now,
-            program=programs[workspace_id],
+            programs=[programs[workspace_id] for programs in passes],
         )
 
     fan_out(nudge, ids, settings.PLUME_DELIVERY_THREADS)

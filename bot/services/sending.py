@@ -164,9 +164,10 @@ def rules_from(settings: dict) -> NudgeRules:
     )
 
 
-def nudge_week(now: datetime) -> str:
-    """The ISO week (of UTC `now`) whose figures the nudge rules look at."""
-    return (now - timedelta(days=now.weekday())).date().strftime("%G-W%V")
+def nudge_weeks(now: datetime) -> list[str]:
+    """The ISO weeks holding someone's current shift day at UTC `now`: shift days are local dates
+    (UTC-12 to UTC+14), and a night shift's is the day before. Usually one week, two around Monday."""
+    return sorted({(now + timedelta(hours=hours)).strftime("%G-W%V") for hours in (-36, 14)})
 
 
 def send_nudges(
@@ -175,21 +176,24 @@ def send_nudges(
     notifier: Notifier,
     workspace_id: int,
     now: datetime,
-    program: Program | None = None,
+    programs: list[Program] | None = None,
 ) -> list[Outcome]:
-    """Evaluate the rules on the current week and send today's due nudges, gently and once."""
+    """Evaluate the rules on the weeks of today's shifts and send today's due nudges, gently and once."""
     with transaction(sessions) as session:
         settings = workspace_settings(session.get(Workspace, workspace_id))
-        if program is None:
-            week = parse_week(nudge_week(now))
-            program = load_program(session=session, workspace_id=workspace_id, week=week)
+        if programs is None:
+            programs = [
+                load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
+                for week in nudge_weeks(now)
+            ]
     rules = rules_from(settings)
     outcomes = []
-    for plan in plan_nudges(program, rules, cap=False):
-        person = program.people[plan.ambassador_id]
-        outcome = _maybe_send(sessions, notifier, workspace_id, person, plan, rules, now)
-        if outcome is not None:
-            outcomes.append(outcome)
+    for program in programs:
+        for plan in plan_nudges(program, rules, cap=False):
+            person = program.people[plan.ambassador_id]
+            outcome = _maybe_send(sessions, notifier, workspace_id, person, plan, rules, now)
+            if outcome is not None:
+                outcomes.append(outcome)
     return outcomes
 
 
@@ -217,7 +221,7 @@ def _maybe_send(
     ):
         return None
     if not is_working(person.schedule, now) or not notifier.is_calm(
-        workspace_id=workspace_id, user_id=person.chat_user_id
+        workspace_id=workspace_id, user_id=person.chat_user_id, now=now
     ):
         return Outcome("deferred", detail="outside work hours or do-not-disturb")
     numbers = {"work_posts": plan.work_posts, "bursts": plan.bursts, "weekday_median": plan.weekday_median}

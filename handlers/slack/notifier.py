@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -116,14 +115,13 @@ class SlackNotifier:
             if not cursor:
                 return None
 
-    def is_calm(self, *, workspace_id: int, user_id: str) -> bool:
-        """Not in Do Not Disturb right now (snoozed, or inside the DND window)."""
+    def is_calm(self, *, workspace_id: int, user_id: str, now: datetime) -> bool:
+        """Not in Do Not Disturb at `now` (snoozed, or inside the DND window)."""
         info = self.client(workspace_id).dnd_info(user=user_id)
-        now = time.time()
         if info.get("snooze_enabled"):
             return False
         start, end = info.get("next_dnd_start_ts") or 0, info.get("next_dnd_end_ts") or 0
-        return not (info.get("dnd_enabled") and start <= now < end)
+        return not (info.get("dnd_enabled") and start <= now.timestamp() < end)
 
     def _dm(self, workspace_id: int, user_id: str) -> str:
         try:
