@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
+ORPHAN_CHECK_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +71,22 @@ def run_command_job(job: CommandJob) -> None:
 
 
 def _serve_jobs(jobs: Any, log_level: str) -> None:
-    """The child's loop: run jobs until the `None` that says stop."""
+    """The child's loop: run jobs until the `None` that says stop, or until the web process is gone
+    (killed without a chance to say stop: an orphan would wait on its queue forever)."""
     from bot.logs import configure_logging
 
     configure_logging(log_level)
     os.nice(10)  # acks first: the child yields the CPU to the web process when both want it
-    while (job := jobs.get()) is not None:
+    parent = os.getppid()
+    while True:
+        try:
+            job = jobs.get(timeout=ORPHAN_CHECK_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
+        if job is None:
+            return
         try:
             run_command_job(job)
         except Exception:  # one failed answer (say, a dead response_url) must not stop the others

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -51,12 +52,19 @@ def serve(settings: Settings, host: str = "0.0.0.0") -> None:
 
     log.info("serving", extra={"fields": {"port": settings.PORT}})
     pool = CommandRunner(settings.LOG_LEVEL)
+    signal.signal(signal.SIGTERM, _stop)  # a platform restart: finish queued commands, stop the child
     try:
         waitress_serve(
             create_wsgi(settings, command_pool=pool), host=host, port=settings.PORT, threads=16, ident="plume"
         )
     finally:
         pool.shutdown()
+
+
+def _stop(signum, _frame) -> None:
+    """SIGTERM ends waitress's loop the way Ctrl-C does, so `serve`'s cleanup runs."""
+    log.info("stopping", extra={"fields": {"signal": signum}})
+    raise KeyboardInterrupt
 
 
 def socket_mode(settings: Settings) -> None:

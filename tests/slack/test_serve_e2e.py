@@ -163,3 +163,18 @@ def test_a_killed_command_process_is_replaced(server, urls, process_of_server):
     url = urls.new()
     assert post_command(server, "help", url).status_code == 200
     assert "/plume join" in text_of(answer(urls, url, timeout=30))
+
+
+def test_sigterm_stops_the_server_and_its_command_process(server, urls, process_of_server):
+    url = urls.new()
+    post_command(server, "help", url)
+    answer(urls, url)
+    children = command_children(process_of_server.pid)
+    assert children
+    os.kill(process_of_server.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+        time.sleep(0.1)
+    alive = [pid for pid in children if Path(f"/proc/{pid}/status").exists()]
+    zombies = [pid for pid in alive if "zombie" in Path(f"/proc/{pid}/status").read_text()]
+    assert alive == zombies, "the command process outlived the server"
