@@ -3,7 +3,9 @@ distributed worker can all run them."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -22,13 +24,16 @@ from bot.services.delivery import Notifier, Outcome
 from bot.services.digest import DigestData, build_digest
 from bot.services.ingest import CycleReport, run_cycle
 from bot.services.polling import PollConfig
-from bot.services.program import Program, load_program, load_programs
+from bot.services.program import Program, load_program, load_whole, split_program
+from bot.services.recaps import Recap, recaps
 from bot.services.retention import RetentionResult, run_retention
 from bot.services.sending import (
     chart_dir,
     digest_pending,
+    nudge_plans,
     nudge_weeks,
     recaps_pending,
+    rules_from,
     send_digest,
     send_nudges,
     send_recaps,
@@ -115,16 +120,23 @@ def ingest_and_nudge(settings: Settings, notifier: Notifier, now: datetime | Non
 
 
 def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
-    """Evaluate and send today's nudges in every workspace: one metrics pass, then a thread each."""
+    """Evaluate the nudge rules for every workspace in one vectorized pass (one per distinct set of
+    thresholds), then send what fired, a thread per workspace."""
     runtime = shared_runtime(settings)
     now = now or _now()
     ids = chat_workspaces(runtime)
     if not ids:
         return
-    passes = []
-    for week in nudge_weeks(now):
-        with transaction(runtime.sessions) as session:
-            passes.append(load_programs(session=session, workspace_ids=ids, week=parse_week(week)))
+    with transaction(runtime.sessions) as session:
+        rules_of = {w.id: rules_from(workspace_settings(w)) for w in session.scalars(select(Workspace))}
+        wholes = [
+            load_whole(session=session, workspace_ids=ids, week=parse_week(week)) for week in nudge_weeks(now)
+        ]
+    planned: dict[int, list] = defaultdict(list)
+    for rules in set(rules_of[wid] for wid in ids):
+        for person, plan in nudge_plans(wholes, rules):
+            if rules_of[person.workspace_id] == rules:
+                planned[person.workspace_id].append((person, plan))
 
     def nudge(workspace_id: int) -> None:
         send_nudges(
@@ -132,10 +144,10 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
             notifier=notifier,
             workspace_id=workspace_id,
             now=now,
-            programs=[programs[workspace_id] for programs in passes],
+            planned=planned[workspace_id],
         )
 
-    fan_out(nudge, ids, settings.PLUME_DELIVERY_THREADS)
+    fan_out(nudge, sorted(planned), settings.PLUME_DELIVERY_THREADS)
 
 
 def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
@@ -143,32 +155,61 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
     that still has something to send: one metrics pass for all of them, then a thread each."""
     runtime = shared_runtime(settings)
     now = now or _now()
+    due = due_weeks(runtime, now)
+    digests = {wid for wid, week in due.items() if digest_pending(runtime.sessions, wid, week)}
     pending = {
         wid: week
-        for wid, week in due_weeks(runtime, now).items()
-        if digest_pending(runtime.sessions, wid, week) or recaps_pending(runtime.sessions, wid, week)
+        for wid, week in due.items()
+        if wid in digests or recaps_pending(runtime.sessions, wid, week)
     }
     if not pending:
         return
     programs: dict[int, Program] = {}
+    everyone: dict[int, Recap] = {}
     for week in sorted(set(pending.values())):
         ids = [wid for wid, wk in pending.items() if wk == week]
         with transaction(runtime.sessions) as session:
-            programs.update(load_programs(session=session, workspace_ids=ids, week=parse_week(week)))
-    with chart_renderer(len(pending)) as render:
+            whole = load_whole(session=session, workspace_ids=ids, week=parse_week(week))
+        everyone.update(recaps(whole))  # per person, so computed once for all: about 1 s for 10,000
+        programs.update(split_program(whole, ids))
+    out_dir = settings.PLUME_OUTPUT_DIR / "digests"
+    # One thread builds the digests' figures and hands their charts to the renderer, in the background:
+    # the sending threads start at once with recaps, and each digest goes when its charts are ready.
+    with chart_renderer(len(digests)) as render, ThreadPoolExecutor(1, "plume-digests") as preparer:
+        composed = {
+            wid: preparer.submit(
+                _start_digest, runtime, wid, programs[wid], chart_dir(out_dir, wid, pending[wid]), render
+            )
+            for wid in sorted(digests)
+        }
 
         def deliver(workspace_id: int) -> None:
+            started = composed.get(workspace_id)
             deliver_week(
                 settings,
                 notifier,
                 workspace_id,
                 pending[workspace_id],
                 now,
-                program=programs[workspace_id],
-                render=render,
+                prepared={pid: everyone[pid] for pid in programs[workspace_id].people},
+                compose=(lambda: _finish_digest(*started.result())) if started else None,
             )
 
         fan_out(deliver, list(pending), settings.PLUME_DELIVERY_THREADS)
+
+
+def _start_digest(
+    runtime: Runtime, workspace_id: int, program: Program, out: Path, render: ChartRenderer
+) -> tuple[DigestData, Future]:
+    """A workspace's digest figures, and its charts on their way."""
+    with transaction(runtime.sessions) as session:
+        min_group = workspace_settings(session.get(Workspace, workspace_id))["min_group_size"]
+    data = build_digest(program, min_group)
+    return data, render(data, out)
+
+
+def _finish_digest(data: DigestData, charts: Future) -> Message:
+    return digest_message(data, charts.result())
 
 
 def due_weeks(runtime: Runtime, now: datetime) -> dict[int, str]:
@@ -190,34 +231,24 @@ def deliver_week(
     week: str,
     now: datetime | None = None,
     *,
-    program: Program | None = None,
-    render: ChartRenderer | None = None,
+    prepared: dict[int, Recap] | None = None,
+    compose: Callable[[], Message] | None = None,
 ) -> None:
-    """One workspace's recaps, then its digest, for `week`: a plain job of ids. A fan-out passes the
-    figures of its shared metrics pass and its chart renderer; alone, it computes its own.
+    """One workspace's recaps, then its digest, for `week`: a plain job of ids. A run over many
+    workspaces passes the recaps and the digest it prepared for all of them at once; alone, it
+    computes its own.
 
     Recaps go first because their figures are ready at once, while the digest's charts render: under a
     workspace rate limit, every workspace starts sending straight away."""
     runtime = shared_runtime(settings)
     now = now or _now()
-    out_dir = settings.PLUME_OUTPUT_DIR / "digests"
-    compose = None
-    if program is not None and digest_pending(runtime.sessions, workspace_id, week):
-        with transaction(runtime.sessions) as session:
-            min_group = workspace_settings(session.get(Workspace, workspace_id))["min_group_size"]
-        data = build_digest(program, min_group)
-        charts = (render or _render_here)(data, chart_dir(out_dir, workspace_id, week))
-
-        def compose() -> Message:
-            return digest_message(data, charts.result())
-
     send_recaps(
         sessions=runtime.sessions,
         notifier=notifier,
         workspace_id=workspace_id,
         week=week,
         now=now,
-        program=program,
+        prepared=prepared,
     )
     send_digest(
         sessions=runtime.sessions,
@@ -225,14 +256,9 @@ def deliver_week(
         workspace_id=workspace_id,
         week=week,
         now=now,
-        out_dir=out_dir,
+        out_dir=settings.PLUME_OUTPUT_DIR / "digests",
         compose=compose,
     )
-
-
-def _render_here(data: DigestData, out: Path) -> Future:
-    with chart_renderer(1) as render:
-        return render(data, out)
 
 
 def digest(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from bot.metrics.activity import activity_matrix
 from bot.metrics.engine import Figures
 from bot.metrics.weeks import week_label
 
@@ -27,41 +28,77 @@ REPORT_KEYS = [
     "on_topic_share",
     "follower_net_change",
 ]
+BASELINE_KEYS = [k for k in REPORT_KEYS if k != "engagement_posts"]
 ENGAGEMENT_DENOMINATOR = "own posts (originals, replies and quotes; reposts excluded)"
 
 
 def person_week(figures: Figures, ambassador_id: int, week: pd.Timestamp) -> dict[str, Any]:
     """Figures of one person for one local week, with `baseline` (trailing 4-week mean, same keys)."""
-    key = (ambassador_id, week)
-    row = figures.weekly.loc[key] if key in figures.weekly.index else None
-    base = figures.baseline.loc[key] if key in figures.baseline.index else None
-    counts = figures.activity
-    mine = counts[(counts["ambassador_id"] == ambassador_id) & (counts["week"] == week)]
-    report: dict[str, Any] = {"week": week_label(week)}
-    report.update({k: _value(row, k, default=0) for k in REPORT_KEYS})
-    report["engagement_denominator"] = ENGAGEMENT_DENOMINATOR
-    report["hour_weekday"] = activity_matrix(mine).tolist()
-    report["baseline"] = {k: _value(base, k, default=None) for k in REPORT_KEYS if k != "engagement_posts"}
-    report["baseline_weeks"] = _baseline_weeks(figures, ambassador_id, week)
-    return report
+    return person_weeks(figures, week, [ambassador_id])[ambassador_id]
 
 
-def _baseline_weeks(figures: Figures, ambassador_id: int, week: pd.Timestamp) -> int:
-    """How many earlier weeks (at most 4) the baseline averages over."""
-    if ambassador_id not in figures.weekly.index.get_level_values(0):
-        return 0
-    weeks = figures.weekly.xs(ambassador_id, level=0).index
-    earlier = weeks[(weeks < week) & (weeks >= week - pd.Timedelta(weeks=4))]
-    return len(earlier)
+def person_weeks(
+    figures: Figures, week: pd.Timestamp, ambassador_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """`person_week` for many people at once: one lookup per frame, not one per person (a weekly run
+    writes ten thousand recaps)."""
+    rows = _week_rows(figures.weekly, week)
+    bases = _week_rows(figures.baseline, week)
+    matrices = _hour_weekday(figures.activity, week, ambassador_ids)
+    baseline_weeks = _baseline_weeks(figures, week)
+    reports = {}
+    for n, pid in enumerate(ambassador_ids):
+        row, base = rows.get(pid), bases.get(pid)
+        report: dict[str, Any] = {"week": week_label(week)}
+        report.update({k: _value(row, k, default=0) for k in REPORT_KEYS})
+        report["engagement_denominator"] = ENGAGEMENT_DENOMINATOR
+        report["hour_weekday"] = matrices[n].tolist()
+        report["baseline"] = {k: _value(base, k, default=None) for k in BASELINE_KEYS}
+        report["baseline_weeks"] = int(baseline_weeks.get(pid, 0))
+        reports[pid] = report
+    return reports
+
+
+def _week_rows(table: pd.DataFrame, week: pd.Timestamp) -> dict[int, dict[str, Any]]:
+    """Each person's row of `week` in a (ambassador_id, week)-indexed table, as a dict."""
+    at_week = table[table.index.get_level_values(1) == week]
+    return at_week.droplevel(1).to_dict("index")
+
+
+def _hour_weekday(activity: pd.DataFrame, week: pd.Timestamp, ambassador_ids: Sequence[int]) -> np.ndarray:
+    """A 7 x 24 posts matrix per person (in the order given) for `week`."""
+    matrices = np.zeros((len(ambassador_ids), 7, 24), dtype="int64")
+    counts = activity[activity["week"] == week]
+    position = pd.Series(np.arange(len(ambassador_ids)), index=pd.Index(ambassador_ids))
+    people = position.reindex(counts["ambassador_id"].to_numpy()).to_numpy()
+    known = ~np.isnan(people)
+    np.add.at(
+        matrices,
+        (
+            people[known].astype(int),
+            counts["weekday"].to_numpy()[known].astype(int),
+            counts["hour"].to_numpy()[known].astype(int),
+        ),
+        counts["posts"].to_numpy()[known],
+    )
+    return matrices
+
+
+def _baseline_weeks(figures: Figures, week: pd.Timestamp) -> pd.Series:
+    """How many earlier weeks (at most 4) each person's baseline averages over."""
+    index = figures.weekly.index
+    weeks = index.get_level_values(1)
+    earlier = (weeks < week) & (weeks >= week - pd.Timedelta(weeks=4))
+    return pd.Series(earlier, index=index.get_level_values(0)).groupby(level=0).sum()
 
 
 _RATES = {"work_hours_share", "on_topic_share", "median_gap_minutes_work_hours", "engagement_per_post_median"}
 _NULLABLE = {*_RATES, "follower_net_change"}
 
 
-def _value(row: pd.Series | None, key: str, default: Any) -> Any:
+def _value(row: dict[str, Any] | None, key: str, default: Any) -> Any:
     """A JSON-friendly value: counts as ints, rates rounded to 4 places, unknown as None."""
-    if row is None or key not in row.index:
+    if row is None or key not in row:
         return None if key in _NULLABLE else default
     value = row[key]
     if pd.isna(value):

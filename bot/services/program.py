@@ -29,6 +29,7 @@ class Person:
     schedule: WorkSchedule | None = None
     snoozed_until: datetime | None = None
     threshold_factor: float = 1.0
+    workspace_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,15 @@ def load_programs(
 ) -> dict[int, Program]:
     """Each workspace's program from one metrics pass over all their people (vectorized: 500
     workspaces cost one pass, not 500), split so no workspace's figures hold another's people."""
+    whole = load_whole(session=session, workspace_ids=workspace_ids, week=week, rule=rule)
+    return split_program(whole, workspace_ids)
+
+
+def load_whole(
+    *, session: Session, workspace_ids: Sequence[int], week: pd.Timestamp, rule: BurstRule | None = None
+) -> Program:
+    """One program holding the people of several workspaces (`Person.workspace_id` says whose): for
+    per-person work done once for everyone, never for anything shown to a workspace as a whole."""
     members = repo.ambassadors_in(session=session, workspace_ids=workspace_ids)
     # One week more than the baselines: the previous week's figures, for week-over-week change.
     figures = figures_around(
@@ -61,11 +71,8 @@ def load_programs(
         history=BASELINE_WEEKS + 1,
         rule=rule,
     )
-    owners = pd.Series({m.id: m.workspace_id for m in members}, dtype="int64")
-    parts = split_figures(figures, owners)
-    people: dict[int, dict[int, Person]] = {wid: {} for wid in workspace_ids}
-    for m in members:
-        people[m.workspace_id][m.id] = Person(
+    people = {
+        m.id: Person(
             m.id,
             m.x_account.handle,
             m.chat_user_id,
@@ -74,9 +81,22 @@ def load_programs(
             schedule_of(m),
             m.nudges_snoozed_until,
             float((m.nudge_overrides or {}).get("threshold_factor", 1.0)),
+            m.workspace_id,
         )
+        for m in members
+    }
+    return Program(week=week, people=people, figures=figures)
+
+
+def split_program(whole: Program, workspace_ids: Sequence[int]) -> dict[int, Program]:
+    """Each workspace's own program out of a whole one."""
+    owners = pd.Series({pid: p.workspace_id for pid, p in whole.people.items()}, dtype="int64")
+    parts = split_figures(whole.figures, owners)
+    people: dict[int, dict[int, Person]] = {wid: {} for wid in workspace_ids}
+    for pid, person in whole.people.items():
+        people[person.workspace_id][pid] = person
     return {
-        wid: Program(week=week, people=people[wid], figures=parts.get(wid) or _empty(figures))
+        wid: Program(week=whole.week, people=people[wid], figures=parts.get(wid) or _empty(whole.figures))
         for wid in workspace_ids
     }
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from bot.metrics.report import person_week
+from bot.metrics.report import person_weeks
 from bot.schedule import WorkSchedule
 from bot.services.digest import Highlight
 from bot.services.nudges import best_offhours_slots
@@ -25,16 +25,17 @@ class Recap:
 
 
 def recaps(program: Program) -> dict[int, Recap]:
-    """Recaps of the program's week for everyone in it (one pass; a recap is private, so every
-    person's best post counts, whatever they chose for the public digest's highlights)."""
+    """Recaps of the program's week for everyone in it, vectorized (a whole program of many workspaces
+    costs about what one does). A recap is private, so every person's best post counts, whatever
+    they chose for the public digest's highlights."""
     local = program.figures.local
     # Slots from everything up to the end of the recapped week: it is history by the time they read it.
     slots = best_offhours_slots(local, program.week + pd.Timedelta(weeks=1))
     best = _best_posts(local, program.week)
+    weeks = person_weeks(program.figures, program.week, list(program.people))
     result = {}
     for pid, person in program.people.items():
-        schedule = person.schedule or WorkSchedule()
-        report = {**about(person.handle, schedule), **person_week(program.figures, pid, program.week)}
+        report = {**about(person.handle, person.schedule or WorkSchedule()), **weeks[pid]}
         post = best.get(pid)
         result[pid] = Recap(
             report=report,

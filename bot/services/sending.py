@@ -34,7 +34,7 @@ from bot.services.delivery import (
 from bot.services.digest import build_digest
 from bot.services.nudges import NudgePlan, plan_nudges
 from bot.services.program import Person, Program, load_program
-from bot.services.recaps import recaps
+from bot.services.recaps import Recap, recaps
 from bot.services.settings import workspace_settings
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
@@ -176,25 +176,34 @@ def send_nudges(
     notifier: Notifier,
     workspace_id: int,
     now: datetime,
-    programs: list[Program] | None = None,
+    planned: list[tuple[Person, NudgePlan]] | None = None,
 ) -> list[Outcome]:
-    """Evaluate the rules on the weeks of today's shifts and send today's due nudges, gently and once."""
+    """Send today's due nudges, gently and once. `planned` holds what a run evaluated for many
+    workspaces at once; otherwise the rules are evaluated here on the weeks of today's shifts."""
     with transaction(sessions) as session:
-        settings = workspace_settings(session.get(Workspace, workspace_id))
-        if programs is None:
+        rules = rules_from(workspace_settings(session.get(Workspace, workspace_id)))
+        if planned is None:
             programs = [
                 load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
                 for week in nudge_weeks(now)
             ]
-    rules = rules_from(settings)
+            planned = nudge_plans(programs, rules)
     outcomes = []
-    for program in programs:
-        for plan in plan_nudges(program, rules, cap=False):
-            person = program.people[plan.ambassador_id]
-            outcome = _maybe_send(sessions, notifier, workspace_id, person, plan, rules, now)
-            if outcome is not None:
-                outcomes.append(outcome)
+    for person, plan in planned:
+        outcome = _maybe_send(sessions, notifier, workspace_id, person, plan, rules, now)
+        if outcome is not None:
+            outcomes.append(outcome)
     return outcomes
+
+
+def nudge_plans(programs: list[Program], rules: NudgeRules) -> list[tuple[Person, NudgePlan]]:
+    """Every nudge the rules fire in these programs' weeks, with whom it is for (caps come later,
+    counted on what was actually sent)."""
+    return [
+        (program.people[plan.ambassador_id], plan)
+        for program in programs
+        for plan in plan_nudges(program, rules, cap=False)
+    ]
 
 
 def _maybe_send(
@@ -262,12 +271,12 @@ def send_recaps(
     workspace_id: int,
     week: str,
     now: datetime,
-    program: Program | None = None,
+    prepared: dict[int, Recap] | None = None,
 ) -> list[Outcome]:
     """Each person's private weekly recap (their week, baseline, best post, best off-hours slots), once.
 
-    The figures come from one metrics pass for the whole workspace (`program`, or loaded here when
-    someone's recap is due)."""
+    `prepared` holds recaps a run computed for many workspaces at once; otherwise this workspace's
+    are computed here, in one metrics pass, when someone's is due."""
     with transaction(sessions) as session:
         wanting = session.scalars(select(Ambassador).where(*_wants_recap(workspace_id)))
         members = [(a.id, a.chat_user_id) for a in wanting]
@@ -279,10 +288,10 @@ def send_recaps(
     ]
     if not due:
         return []
-    if program is None:
+    everyone = prepared
+    if everyone is None:
         with transaction(sessions) as session:
-            program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
-    everyone = recaps(program)
+            everyone = recaps(load_program(session=session, workspace_id=workspace_id, week=parse_week(week)))
     outcomes = []
     for ambassador_id, user_id, row, fresh in due:
         if ambassador_id not in everyone:  # joined after the figures were computed: next run

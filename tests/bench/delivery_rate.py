@@ -279,6 +279,9 @@ def measure(slack: FakeSlack, who: dict, args: argparse.Namespace, timing: dict)
         "ratio": round(elapsed / floor, 3) if floor else math.nan,
         "jobs_finished_s": round(timing["finished"] - timing["started"], 1),
         "last_s": {kind: round(at, 1) for kind, at in sorted(last_by_kind.items())},
+        "first_s": round(min(c.at for c in posts) - timing["started"], 1),
+        # Accepted messages per 30 s since the start: shows whether sending kept up with the windows.
+        "per_30s": list(np.bincount([int((c.at - timing["started"]) // 30) for c in posts]).tolist()),
     }
 
 
@@ -327,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         f"nudges {result['nudges']:,}); 429s {result['refused_429']:,}; chart uploads {result['uploads']:,}\n"
         f"floor {result['floor_s']:.1f} s, run {result['elapsed_s']:.1f} s: ratio {result['ratio']:.3f}\n"
         f"lost {result['lost']}, duplicated {result['duplicated']}, unexpected {result['unexpected']}; "
-        f"last accepted (s): {result['last_s']}"
+        f"first accepted at {result['first_s']} s, last (s): {result['last_s']}\n"
+        f"accepted per 30 s: {result['per_30s']}"
     )
     print(json.dumps(result))
     return 0
