@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.jobs.fanout import ChartRenderer, chart_renderer, fan_out
@@ -20,6 +21,7 @@ from bot.messages.model import Message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, open_runtime, x_source
+from bot.schedule import WorkSchedule, current_shift_day
 from bot.services.delivery import Notifier, Outcome
 from bot.services.digest import DigestData, build_digest
 from bot.services.ingest import CycleReport, run_cycle
@@ -29,10 +31,8 @@ from bot.services.recaps import Recap, recaps
 from bot.services.retention import RetentionResult, run_retention
 from bot.services.sending import (
     chart_dir,
-    digest_pending,
     nudge_plans,
-    nudge_weeks,
-    recaps_pending,
+    pending_deliveries,
     rules_from,
     send_digest,
     send_nudges,
@@ -41,7 +41,7 @@ from bot.services.sending import (
 from bot.services.settings import workspace_settings
 from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
-from bot.storage.tables import Workspace
+from bot.storage.tables import Ambassador, Workspace
 
 
 @lru_cache(maxsize=4)
@@ -130,7 +130,8 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
     with transaction(runtime.sessions) as session:
         rules_of = {w.id: rules_from(workspace_settings(w)) for w in session.scalars(select(Workspace))}
         wholes = [
-            load_whole(session=session, workspace_ids=ids, week=parse_week(week)) for week in nudge_weeks(now)
+            load_whole(session=session, workspace_ids=ids, week=parse_week(week))
+            for week in shift_weeks(session, ids, now)
         ]
     planned: dict[int, list] = defaultdict(list)
     for rules in set(rules_of[wid] for wid in ids):
@@ -150,18 +151,30 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
     fan_out(nudge, sorted(planned), settings.PLUME_DELIVERY_THREADS)
 
 
+def shift_weeks(session: Session, workspace_ids: list[int], now: datetime) -> list[str]:
+    """The ISO weeks of everyone's current shift day: usually one, even on a Monday (a second only
+    when someone is still in Sunday's shift). Computed per distinct zone and hours, not per person."""
+    kinds = session.execute(
+        select(Ambassador.timezone, Ambassador.work_start, Ambassador.work_end)
+        .where(Ambassador.workspace_id.in_(workspace_ids))
+        .distinct()
+    )
+    return sorted(
+        {
+            week_label(current_shift_day(WorkSchedule(tz=tz, start_minute=start, end_minute=end), now))
+            for tz, start, end in kinds
+        }
+    )
+
+
 def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
     """Recaps and digest of last week, for each workspace whose digest day and time have come and
     that still has something to send: one metrics pass for all of them, then a thread each."""
     runtime = shared_runtime(settings)
     now = now or _now()
     due = due_weeks(runtime, now)
-    digests = {wid for wid, week in due.items() if digest_pending(runtime.sessions, wid, week)}
-    pending = {
-        wid: week
-        for wid, week in due.items()
-        if wid in digests or recaps_pending(runtime.sessions, wid, week)
-    }
+    digests, recaps_due = pending_deliveries(runtime.sessions, due)
+    pending = {wid: week for wid, week in due.items() if wid in digests or wid in recaps_due}
     if not pending:
         return
     programs: dict[int, Program] = {}

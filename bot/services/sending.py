@@ -90,38 +90,54 @@ def chart_dir(out_dir: Path, workspace_id: int, week: str) -> Path:
     return out_dir / f"ws{workspace_id}-{week}"
 
 
-def digest_pending(sessions: sessionmaker[Session], workspace_id: int, week: str) -> bool:
-    """Whether the workspace has a digest channel and its digest for `week` is neither sent nor failed."""
+def pending_deliveries(sessions: sessionmaker[Session], due: dict[int, str]) -> tuple[set[int], set[int]]:
+    """Of the workspaces due (id -> week), those whose digest is neither sent nor failed yet, and those
+    where someone who wants a recap has not had it: a few grouped queries, however many workspaces."""
+    if not due:
+        return set(), set()
+    ids = list(due)
     with transaction(sessions) as session:
-        channel = session.get(Workspace, workspace_id).digest_channel
-        if not channel:
-            return False
-        status = session.scalar(
-            select(DigestLog.status).where(
-                DigestLog.workspace_id == workspace_id, DigestLog.channel == channel, DigestLog.week == week
+        channels = dict(
+            session.execute(select(Workspace.id, Workspace.digest_channel).where(Workspace.id.in_(ids))).all()
+        )
+        done = set(
+            session.execute(
+                select(DigestLog.workspace_id, DigestLog.channel, DigestLog.week).where(
+                    DigestLog.workspace_id.in_(ids), DigestLog.status.in_(("sent", "failed"))
+                )
             )
         )
-    return status not in ("sent", "failed")
-
-
-def recaps_pending(sessions: sessionmaker[Session], workspace_id: int, week: str) -> bool:
-    """Whether someone who wants a recap for `week` has not had it (sent, or failed for good) yet."""
-    with transaction(sessions) as session:
-        wanting = session.scalar(
-            select(func.count()).select_from(Ambassador).where(*_wants_recap(workspace_id))
+        wanting = dict(
+            session.execute(
+                select(Ambassador.workspace_id, func.count())
+                .where(
+                    Ambassador.workspace_id.in_(ids),
+                    Ambassador.recap_enabled,
+                    Ambassador.chat_user_id.is_not(None),
+                )
+                .group_by(Ambassador.workspace_id)
+            ).all()
         )
-        done = session.scalar(
-            select(func.count())
-            .select_from(NudgeLog)
-            .join(Ambassador, Ambassador.id == NudgeLog.ambassador_id)
-            .where(
-                *_wants_recap(workspace_id),
-                NudgeLog.rule == "recap",
-                NudgeLog.window_key == week,
-                NudgeLog.status.in_(("sent", "failed")),
+        had = {
+            (wid, week): count
+            for wid, week, count in session.execute(
+                select(Ambassador.workspace_id, NudgeLog.window_key, func.count())
+                .join(Ambassador, Ambassador.id == NudgeLog.ambassador_id)
+                .where(
+                    Ambassador.workspace_id.in_(ids),
+                    Ambassador.recap_enabled,
+                    Ambassador.chat_user_id.is_not(None),
+                    NudgeLog.rule == "recap",
+                    NudgeLog.status.in_(("sent", "failed")),
+                )
+                .group_by(Ambassador.workspace_id, NudgeLog.window_key)
             )
-        )
-    return (wanting or 0) > (done or 0)
+        }
+    digests = {
+        wid for wid, week in due.items() if channels.get(wid) and (wid, channels[wid], week) not in done
+    }
+    recaps_due = {wid for wid, week in due.items() if wanting.get(wid, 0) > had.get((wid, week), 0)}
+    return digests, recaps_due
 
 
 def _wants_recap(workspace_id: int) -> tuple:
