@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench bench-slack bench-delivery install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: $(STAMP)
 
 bench-slack: $(STAMP)
 	$(PY) -m tests.bench.slack_latency
+
+bench-delivery: $(STAMP)
+	$(PY) -m tests.bench.delivery_rate
 
 clean:
 	rm -rf $(VENV) var demo-output .pytest_cache
