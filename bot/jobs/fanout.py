@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,17 +24,24 @@ from bot.services.digest import DigestData
 log = logging.getLogger(__name__)
 CHART_PROCESS_FROM = 8  # workspaces; below this, spawning a process costs more than it saves
 
+BATCH = 50  # workspaces per metrics pass: vectorized enough, and the first batch starts sending at once
+
+
+def batches(ids: Sequence[int], size: int = BATCH) -> Iterator[list[int]]:
+    """`ids` in consecutive lists of `size`."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
 ChartRenderer = Callable[[DigestData, Path], "Future[tuple[Image, ...]]"]
 
 
-def fan_out(job: Callable[[int], Any], ids: Sequence[int], threads: int) -> dict[int, bool]:
+def fan_out(job: Callable[[int], Any], ids: Iterable[int], threads: int) -> dict[int, bool]:
     """Run `job(id)` for every id on up to `threads` threads; whether each succeeded. A failing
-    workspace is logged with its id and never stops the others (its claims make the next run retry)."""
+    workspace is logged with its id and never stops the others (its claims make the next run retry).
+    `ids` may be a generator preparing them a batch at a time: each job starts as soon as its id comes."""
     done: dict[int, bool] = {}
-    if not ids:
-        return done
-    workers = max(1, min(threads, len(ids)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plume-ws") as pool:
+    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="plume-ws") as pool:
         futures = {pool.submit(job, wid): wid for wid in ids}
         for future in as_completed(futures):
             wid = futures[future]

@@ -4,7 +4,7 @@ distributed worker can all run them."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.jobs.fanout import ChartRenderer, chart_renderer, fan_out
+from bot.jobs.fanout import ChartRenderer, batches, chart_renderer, fan_out
 from bot.messages.digest import digest_message
 from bot.messages.model import Message
 from bot.messages.terminal import render_message
@@ -120,8 +120,8 @@ def ingest_and_nudge(settings: Settings, notifier: Notifier, now: datetime | Non
 
 
 def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
-    """Evaluate the nudge rules for every workspace in one vectorized pass (one per distinct set of
-    thresholds), then send what fired, a thread per workspace."""
+    """Evaluate the nudge rules in vectorized passes over batches of workspaces (one per distinct set
+    of thresholds), and send what fired, a thread per workspace, each batch as soon as it is ready."""
     runtime = shared_runtime(settings)
     now = now or _now()
     ids = chat_workspaces(runtime)
@@ -129,15 +129,18 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
         return
     with transaction(runtime.sessions) as session:
         rules_of = {w.id: rules_from(workspace_settings(w)) for w in session.scalars(select(Workspace))}
-        wholes = [
-            load_whole(session=session, workspace_ids=ids, week=parse_week(week))
-            for week in shift_weeks(session, ids, now)
-        ]
+        weeks = shift_weeks(session, ids, now)
     planned: dict[int, list] = defaultdict(list)
-    for rules in set(rules_of[wid] for wid in ids):
-        for person, plan in nudge_plans(wholes, rules):
-            if rules_of[person.workspace_id] == rules:
-                planned[person.workspace_id].append((person, plan))
+
+    def planned_batches() -> Iterator[int]:
+        for batch in batches(ids):
+            with transaction(runtime.sessions) as session:
+                wholes = [load_whole(session=session, workspace_ids=batch, week=parse_week(w)) for w in weeks]
+            for rules in {rules_of[wid] for wid in batch}:
+                for person, plan in nudge_plans(wholes, rules):
+                    if rules_of[person.workspace_id] == rules:
+                        planned[person.workspace_id].append((person, plan))
+            yield from (wid for wid in batch if planned[wid])
 
     def nudge(workspace_id: int) -> None:
         send_nudges(
@@ -148,7 +151,7 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
             planned=planned[workspace_id],
         )
 
-    fan_out(nudge, sorted(planned), settings.PLUME_DELIVERY_THREADS)
+    fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
 
 
 def shift_weeks(session: Session, workspace_ids: list[int], now: datetime) -> list[str]:
@@ -169,7 +172,7 @@ def shift_weeks(session: Session, workspace_ids: list[int], now: datetime) -> li
 
 def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
     """Recaps and digest of last week, for each workspace whose digest day and time have come and
-    that still has something to send: one metrics pass for all of them, then a thread each."""
+    that still has something to send: vectorized metrics passes over batches of them, a thread each."""
     runtime = shared_runtime(settings)
     now = now or _now()
     due = due_weeks(runtime, now)
@@ -179,22 +182,26 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
         return
     programs: dict[int, Program] = {}
     everyone: dict[int, Recap] = {}
-    for week in sorted(set(pending.values())):
-        ids = [wid for wid, wk in pending.items() if wk == week]
-        with transaction(runtime.sessions) as session:
-            whole = load_whole(session=session, workspace_ids=ids, week=parse_week(week))
-        everyone.update(recaps(whole))  # per person, so computed once for all: about 1 s for 10,000
-        programs.update(split_program(whole, ids))
     out_dir = settings.PLUME_OUTPUT_DIR / "digests"
-    # One thread builds the digests' figures and hands their charts to the renderer, in the background:
-    # the sending threads start at once with recaps, and each digest goes when its charts are ready.
+    # Recaps go as soon as a batch's metrics pass is done; one thread builds the digests' figures and
+    # hands their charts to the renderer meanwhile, and each digest goes when its charts are ready.
     with chart_renderer(len(digests)) as render, ThreadPoolExecutor(1, "plume-digests") as preparer:
-        composed = {
-            wid: preparer.submit(
-                _start_digest, runtime, wid, programs[wid], chart_dir(out_dir, wid, pending[wid]), render
-            )
-            for wid in sorted(digests)
-        }
+        composed: dict[int, Future] = {}
+
+        def prepared_batches() -> Iterator[int]:
+            for week in sorted(set(pending.values())):
+                for batch in batches([wid for wid, wk in pending.items() if wk == week]):
+                    with transaction(runtime.sessions) as session:
+                        whole = load_whole(session=session, workspace_ids=batch, week=parse_week(week))
+                    everyone.update(recaps(whole))
+                    programs.update(split_program(whole, batch))
+                    for wid in batch:
+                        if wid in digests:
+                            out = chart_dir(out_dir, wid, week)
+                            composed[wid] = preparer.submit(
+                                _start_digest, runtime, wid, programs[wid], out, render
+                            )
+                    yield from batch
 
         def deliver(workspace_id: int) -> None:
             started = composed.get(workspace_id)
@@ -208,7 +215,7 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
                 compose=(lambda: _finish_digest(*started.result())) if started else None,
             )
 
-        fan_out(deliver, list(pending), settings.PLUME_DELIVERY_THREADS)
+        fan_out(deliver, prepared_batches(), settings.PLUME_DELIVERY_THREADS)
 
 
 def _start_digest(
