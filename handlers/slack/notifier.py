@@ -32,6 +32,7 @@ PERMANENT = {
     "token_revoked",
 }
 RATE_LIMIT_RETRIES = 30
+AUTH_ERRORS = {"invalid_auth", "token_revoked", "account_inactive", "not_authed"}
 log = logging.getLogger(__name__)
 
 
@@ -71,18 +72,35 @@ class SlackNotifier:
 
     def post(self, *, workspace_id: int, channel: str, message: Message, key: str) -> str:
         client = self.client(workspace_id)
-        files = self._upload_images(client, message)
         try:
-            response = client.chat_postMessage(
-                channel=channel,
-                text=fallback_text(message),
-                blocks=to_blocks(message, files),
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
-            )
+            return self._send(client, channel, message, key)
         except SlackApiError as exc:
             error = exc.response.get("error", "")
+            if error in AUTH_ERRORS and self._reinstalled(workspace_id, client):
+                try:
+                    return self._send(self.client(workspace_id), channel, message, key)
+                except SlackApiError as again:
+                    error = again.response.get("error", "")
             raise DeliveryFailed(f"Slack said {error}", permanent=error in PERMANENT) from None
+
+    def _send(self, client: WebClient, channel: str, message: Message, key: str) -> str:
+        files = self._upload_images(client, message)
+        response = client.chat_postMessage(
+            channel=channel,
+            text=fallback_text(message),
+            blocks=to_blocks(message, files),
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
+        )
         return str(response["ts"])
+
+    def _reinstalled(self, workspace_id: int, stale: WebClient) -> bool:
+        """Whether the workspace has another token than the cached client's: reinstalled since (a
+        long-running worker would otherwise keep the revoked one, and fail for good, until restarted)."""
+        self._clients.pop(workspace_id, None)
+        try:
+            return self.client(workspace_id).token != stale.token
+        except DeliveryFailed:
+            return False
 
     def direct(self, *, workspace_id: int, user_id: str, message: Message, key: str) -> str:
         # A user id as channel posts to the app's DM with them: no conversations.open per message,

@@ -391,6 +391,12 @@ class FakeSlack:
                 bot_user_id, team_id, BOT_NAME, "America/Los_Angeles", is_bot=True
             )
 
+    def reinstall(self, team_id: str, bot_token: str) -> None:
+        """The app reinstalled in a workspace with a new bot token: the old one is revoked."""
+        with self._lock:
+            workspace = self._workspaces[team_id]
+            workspace.bot_token, workspace.revoked = bot_token, False
+
     def add_user(
         self,
         user_id: str,

@@ -11,6 +11,8 @@ import pytest
 from bot.config import load_settings
 from bot.jobs import tasks
 from bot.jobs.fanout import CHART_PROCESS_FROM, fan_out
+from bot.messages.replies import notice
+from handlers.slack.installation import installation_store
 from handlers.slack.notifier import slack_notifier
 from tests.bench.delivery_rate import CLIENT_ID, NOW, WEEK, build, fake_slack, measure
 
@@ -66,3 +68,34 @@ def test_one_failing_workspace_does_not_stop_the_others():
             raise RuntimeError("boom")
 
     assert fan_out(job, [1, 2, 3], threads=3) == {1: True, 2: False, 3: True}
+
+
+def test_a_reinstalled_workspace_is_sent_with_its_new_token(db_url, tmp_path):
+    who = build(db_url, 1, 5, nudged=0.0)
+    [team] = who["teams"]
+    with fake_slack(who["teams"], 5) as slack:
+        settings = load_settings(
+            {
+                "DATABASE_URL": db_url,
+                "SLACK_API_URL": slack.url,
+                "SLACK_CLIENT_ID": CLIENT_ID,
+                "SLACK_CLIENT_SECRET": "s",
+                "SLACK_SIGNING_SECRET": "x",
+                "PLUME_OUTPUT_DIR": str(tmp_path),
+            }
+        )
+        runtime = tasks.shared_runtime(settings)
+        notifier = slack_notifier(settings, runtime)
+        hello = notice("Hello", "before")
+        notifier.direct(workspace_id=1, user_id="U000001", message=hello, key="k1")  # caches the client
+        slack.reinstall(team, "xoxb-after-reinstall")
+        installation = installation_store(settings, runtime.engine).find_installation(
+            enterprise_id=None, team_id=team
+        )
+        installation.bot_token = "xoxb-after-reinstall"
+        installation_store(settings, runtime.engine).save(installation)
+        notifier.direct(workspace_id=1, user_id="U000001", message=hello, key="k2")
+        calls = slack.calls_to("chat.postMessage")
+    accepted = [c.token for c in calls if (c.response or {}).get("ok")]
+    refused = [c.response["error"] for c in calls if not (c.response or {}).get("ok")]
+    assert accepted == [f"xoxb-bench-{team}", "xoxb-after-reinstall"] and refused == ["invalid_auth"]
