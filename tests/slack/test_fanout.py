@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.jobs import tasks
 from bot.jobs.fanout import CHART_PROCESS_FROM, fan_out
 from bot.messages.replies import notice
@@ -20,21 +20,26 @@ pytestmark = pytest.mark.slow
 WORKSPACES, PEOPLE = CHART_PROCESS_FROM, 5  # enough workspaces for the chart process, people for charts
 
 
+def many_workspace_settings(db_url: str, slack, tmp_path) -> Settings:
+    """OAuth mode (tokens from the installation store), against the fake."""
+    return load_settings(
+        {
+            "DATABASE_URL": db_url,
+            "SLACK_API_URL": slack.url,
+            "SLACK_CLIENT_ID": CLIENT_ID,
+            "SLACK_CLIENT_SECRET": "s",
+            "SLACK_SIGNING_SECRET": "x",
+            "PLUME_OUTPUT_DIR": str(tmp_path),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
 def test_a_run_over_many_workspaces_delivers_everything_once_with_each_token(db_url, tmp_path):
     who = build(db_url, WORKSPACES, PEOPLE, nudged=0.2)
     with fake_slack(who["teams"], PEOPLE) as slack:
         slack.set_rate_limit(per_channel_per_second=1.0)
-        settings = load_settings(
-            {
-                "DATABASE_URL": db_url,
-                "SLACK_API_URL": slack.url,
-                "SLACK_CLIENT_ID": CLIENT_ID,
-                "SLACK_CLIENT_SECRET": "s",
-                "SLACK_SIGNING_SECRET": "x",
-                "PLUME_OUTPUT_DIR": str(tmp_path),
-                "LOG_LEVEL": "WARNING",
-            }
-        )
+        settings = many_workspace_settings(db_url, slack, tmp_path)
         notifier = slack_notifier(settings, tasks.shared_runtime(settings))
         for _ in range(2):  # the second run finds everything delivered: nothing twice
             tasks.nudges(settings, notifier, NOW)
@@ -74,16 +79,7 @@ def test_a_reinstalled_workspace_is_sent_with_its_new_token(db_url, tmp_path):
     who = build(db_url, 1, 5, nudged=0.0)
     [team] = who["teams"]
     with fake_slack(who["teams"], 5) as slack:
-        settings = load_settings(
-            {
-                "DATABASE_URL": db_url,
-                "SLACK_API_URL": slack.url,
-                "SLACK_CLIENT_ID": CLIENT_ID,
-                "SLACK_CLIENT_SECRET": "s",
-                "SLACK_SIGNING_SECRET": "x",
-                "PLUME_OUTPUT_DIR": str(tmp_path),
-            }
-        )
+        settings = many_workspace_settings(db_url, slack, tmp_path)
         runtime = tasks.shared_runtime(settings)
         notifier = slack_notifier(settings, runtime)
         hello = notice("Hello", "before")
