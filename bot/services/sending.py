@@ -110,11 +110,7 @@ def pending_deliveries(sessions: sessionmaker[Session], due: dict[int, str]) -> 
         wanting = dict(
             session.execute(
                 select(Ambassador.workspace_id, func.count())
-                .where(
-                    Ambassador.workspace_id.in_(ids),
-                    Ambassador.recap_enabled,
-                    Ambassador.chat_user_id.is_not(None),
-                )
+                .where(*_wants_recap(ids))
                 .group_by(Ambassador.workspace_id)
             ).all()
         )
@@ -124,9 +120,7 @@ def pending_deliveries(sessions: sessionmaker[Session], due: dict[int, str]) -> 
                 select(Ambassador.workspace_id, NudgeLog.window_key, func.count())
                 .join(Ambassador, Ambassador.id == NudgeLog.ambassador_id)
                 .where(
-                    Ambassador.workspace_id.in_(ids),
-                    Ambassador.recap_enabled,
-                    Ambassador.chat_user_id.is_not(None),
+                    *_wants_recap(ids),
                     NudgeLog.rule == "recap",
                     NudgeLog.status.in_(("sent", "failed")),
                 )
@@ -140,9 +134,10 @@ def pending_deliveries(sessions: sessionmaker[Session], due: dict[int, str]) -> 
     return digests, recaps_due
 
 
-def _wants_recap(workspace_id: int) -> tuple:
+def _wants_recap(workspace_ids: list[int]) -> tuple:
+    """Who gets a recap: people of these workspaces who kept it on and are reachable in chat."""
     return (
-        Ambassador.workspace_id == workspace_id,
+        Ambassador.workspace_id.in_(workspace_ids),
         Ambassador.recap_enabled,
         Ambassador.chat_user_id.is_not(None),
     )
@@ -294,7 +289,7 @@ def send_recaps(
     `prepared` holds recaps a run computed for many workspaces at once; otherwise this workspace's
     are computed here, in one metrics pass, when someone's is due."""
     with transaction(sessions) as session:
-        wanting = session.scalars(select(Ambassador).where(*_wants_recap(workspace_id)))
+        wanting = session.scalars(select(Ambassador).where(*_wants_recap([workspace_id])))
         members = [(a.id, a.chat_user_id) for a in wanting]
     claims = claim_recaps(sessions, [pid for pid, _ in members], week, now)
     due = [

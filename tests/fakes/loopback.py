@@ -7,8 +7,9 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 def shut(conn: socket.socket) -> None:
@@ -26,6 +27,60 @@ class LoopbackServer(ThreadingHTTPServer):
     def __init__(self, fake: Any) -> None:
         self.fake = fake
         super().__init__(("127.0.0.1", 0), LoopbackHandler)
+
+
+class Served:
+    """Start, stop and `with` for a fake served by a LoopbackServer in a daemon thread. The fake sets
+    `_lock`, `_connections`, `_server = None` and `_thread = None`; it may hook `_starting` and
+    `_stopping_now`."""
+
+    thread_name = "fake"
+    _lock: threading.Lock
+    _connections: set[socket.socket]
+    _server: LoopbackServer | None
+    _thread: threading.Thread | None
+
+    def start(self) -> Self:
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError(f"{type(self).__name__} is already started")
+        self._starting()
+        self._server = LoopbackServer(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=self.thread_name,
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, drop open (keep-alive or delayed) connections, free the port."""
+        if self._server is None:
+            return
+        self._stopping_now()
+        self._server.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            shut(conn)
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def _starting(self) -> None:
+        """Called before the server binds."""
+
+    def _stopping_now(self) -> None:
+        """Called before the server shuts down."""
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 class LoopbackHandler(BaseHTTPRequestHandler):

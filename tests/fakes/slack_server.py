@@ -64,7 +64,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from tests.fakes.loopback import LoopbackHandler, LoopbackServer, shut
+from tests.fakes.loopback import LoopbackHandler, LoopbackServer, Served
 
 API_PREFIX = "/api/"
 UPLOAD_PREFIX = "/upload/"
@@ -287,8 +287,10 @@ class _Request:
 Handler = Callable[["FakeSlack", _Request], dict[str, Any]]
 
 
-class FakeSlack:
+class FakeSlack(Served):
     """A loopback Slack Web API with controllable directory state, faults and rate limits."""
+
+    thread_name = "fake-slack"
 
     def __init__(
         self,
@@ -344,37 +346,6 @@ class FakeSlack:
             raise RuntimeError("FakeSlack is not started")
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
-
-    def start(self) -> FakeSlack:
-        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("FakeSlack is already started")
-        self._server = LoopbackServer(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, drop open connections, free the port."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            shut(conn)
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # ---- directory state -------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.loopback import LoopbackHandler, LoopbackServer, shut
+from tests.fakes.loopback import LoopbackHandler, LoopbackServer, Served
 
 Query = dict[str, list[str]]
 Body = dict[str, Any] | str
@@ -242,8 +242,10 @@ def _utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-class FakeX:
+class FakeX(Served):
     """A loopback X API v2 server with controllable state, faults, and billing counters."""
+
+    thread_name = "fake-x"
 
     def __init__(self, *, bearer: str = "test-bearer", today: Callable[[], date] | None = None) -> None:
         self.bearer = bearer
@@ -274,38 +276,11 @@ class FakeX:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> FakeX:
-        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("FakeX is already started")
+    def _starting(self) -> None:
         self._stopping.clear()
-        self._server = LoopbackServer(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-x", daemon=True
-        )
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        """Stop serving, drop open (keep-alive or delayed) connections, free the port."""
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            shut(conn)
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeX:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def _stopping_now(self) -> None:
+        self._stopping.set()  # delayed answers end now
 
     # ---- state -----------------------------------------------------------------------------------
 

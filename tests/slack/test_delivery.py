@@ -63,27 +63,25 @@ def notifier(settings, runtime):
     return SlackNotifier(settings, runtime)
 
 
+def digest_once(runtime, notifier, workspace_id: int, out_dir):
+    """This week's digest of `workspace_id`, through the real sending code."""
+    return send_digest(
+        sessions=runtime.sessions,
+        notifier=notifier,
+        workspace_id=workspace_id,
+        week=WEEK,
+        now=NOW,
+        out_dir=out_dir,
+    )
+
+
 def digests(slack) -> list[dict]:
     return [m for m in slack.messages("C0DIGEST") if (m.get("metadata") or {}).get("event_type")]
 
 
 def test_one_digest_per_week_whatever_happens(runtime, notifier, slack, program, tmp_path):
-    first = send_digest(
-        sessions=runtime.sessions,
-        notifier=notifier,
-        workspace_id=program,
-        week=WEEK,
-        now=NOW,
-        out_dir=tmp_path,
-    )
-    again = send_digest(
-        sessions=runtime.sessions,
-        notifier=notifier,
-        workspace_id=program,
-        week=WEEK,
-        now=NOW,
-        out_dir=tmp_path,
-    )
+    first = digest_once(runtime, notifier, program, tmp_path)
+    again = digest_once(runtime, notifier, program, tmp_path)
     assert (first.status, again.status) == ("sent", "already_sent")
     [digest] = digests(slack)
     assert "18 posts by 6 ambassadors" in digest["text"]
@@ -116,31 +114,14 @@ def test_a_crash_after_slack_accepted_does_not_post_twice(runtime, notifier, sla
 def test_429_and_500_are_retried_and_delivered_once(runtime, notifier, slack, program, tmp_path):
     slack.inject("chat.postMessage", status=429, headers={"Retry-After": "1"})
     slack.inject("chat.postMessage", status=500)
-    outcome = send_digest(
-        sessions=runtime.sessions,
-        notifier=notifier,
-        workspace_id=program,
-        week=WEEK,
-        now=NOW,
-        out_dir=tmp_path,
-    )
+    outcome = digest_once(runtime, notifier, program, tmp_path)
     assert outcome.status == "sent" and len(digests(slack)) == 1
 
 
 def test_an_archived_channel_is_reported_once_and_not_retried(runtime, notifier, slack, program, tmp_path):
     with transaction(runtime.sessions) as session:
         session.get(Workspace, program).digest_channel = "C0ARCHIVE"
-    outcomes = [
-        send_digest(
-            sessions=runtime.sessions,
-            notifier=notifier,
-            workspace_id=program,
-            week=WEEK,
-            now=NOW,
-            out_dir=tmp_path,
-        ).status
-        for _ in range(3)
-    ]
+    outcomes = [digest_once(runtime, notifier, program, tmp_path).status for _ in range(3)]
     assert outcomes == ["failed", "failed", "failed"]
     admin_dm = slack.dm_id("UADMIN")
     reports = [m for m in slack.messages(admin_dm) if "could not be posted" in m.get("text", "")]
