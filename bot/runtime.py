@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,3 +36,10 @@ def x_source(settings: Settings) -> XSource:
         raise ConfigError("Bad setting X_BEARER_TOKEN: required to read from X (see README, X API).")
     client = make_client(settings.X_BEARER_TOKEN.get_secret_value(), settings.X_API_URL)
     return XSource(client)
+
+
+@lru_cache(maxsize=4)
+def shared_runtime(settings: Settings) -> Runtime:
+    """One migrated engine per settings for the life of the process: the worker runs jobs every few
+    minutes, and a new engine per call would re-check migrations and leave pools behind."""
+    return open_runtime(settings)

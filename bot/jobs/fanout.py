@@ -1,15 +1,19 @@
-"""Running one job per workspace side by side, and digest charts beside them.
+"""Running one job per workspace side by side, with the CPU work beside them in other processes.
 
 Slack's rate limits are per workspace (and per channel), so a weekly run over 500 workspaces can wait
 on 500 limits at once instead of one after another: each workspace gets a thread, which mostly sleeps
-on `Retry-After`. Charts are CPU work (matplotlib, about 0.35 s a digest); with many workspaces they
-render in a separate process so the sending threads keep the interpreter lock.
+on `Retry-After`. The metrics passes (pandas, about 0.8 s a batch of 50 workspaces) and the charts
+(matplotlib, about 0.3 s a digest) are CPU work: with many workspaces they run in processes of their
+own, so the sending threads keep the interpreter lock. Under a workspace rate limit, how soon every
+workspace's first minute of messages goes out sets when the whole run ends, because each later minute
+repeats that spread.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -22,7 +26,8 @@ from bot.messages.model import Image
 from bot.services.digest import DigestData
 
 log = logging.getLogger(__name__)
-CHART_PROCESS_FROM = 8  # workspaces; below this, spawning a process costs more than it saves
+CHART_NICENESS = 10
+PROCESS_FROM = 8  # workspaces; below this, spawning a process costs more than it saves
 
 BATCH = 50  # workspaces per metrics pass: vectorized enough, and the first batch starts sending at once
 
@@ -54,20 +59,41 @@ def fan_out(job: Callable[[int], Any], ids: Iterable[int], threads: int) -> dict
     return done
 
 
-@contextmanager
-def chart_renderer(workspaces: int) -> Iterator[ChartRenderer]:
-    """A function rendering a digest's charts into a folder, returning a future of the images."""
-    if workspaces < CHART_PROCESS_FROM:
-        lock = threading.Lock()  # matplotlib is not thread-safe: one chart at a time in this process
+Submit = Callable[..., "Future[Any]"]
 
-        def render_here(data: DigestData, out: Path) -> Future[tuple[Image, ...]]:
-            future: Future[tuple[Image, ...]] = Future()
+
+@contextmanager
+def worker_process(workspaces: int, niceness: int = 0) -> Iterator[Submit]:
+    """`submit(fn, *args)`, a future of `fn(*args)`: in a spawned process of its own from
+    PROCESS_FROM workspaces (`fn` and its arguments must pickle), one call at a time in submission
+    order, at `niceness`; below that, at once in the calling thread, one at a time."""
+    if workspaces < PROCESS_FROM:
+        lock = threading.Lock()  # matplotlib, for one, is not thread-safe
+
+        def here(fn: Callable[..., Any], *args: Any) -> Future[Any]:
+            future: Future[Any] = Future()
             with lock:
-                future.set_result(digest_charts(data, out))
+                try:
+                    future.set_result(fn(*args))
+                except Exception as exc:  # handed to whoever waits on the future, as a process would
+                    future.set_exception(exc)
             return future
 
-        yield render_here
+        yield here
         return
     context = multiprocessing.get_context("spawn")  # the worker has threads: never fork it
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        yield lambda data, out: pool.submit(digest_charts, data, out)
+    initializer, initargs = (os.nice, (niceness,)) if niceness else (None, ())
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=context, initializer=initializer, initargs=initargs
+    ) as pool:
+        yield pool.submit
+
+
+@contextmanager
+def chart_renderer(workspaces: int) -> Iterator[ChartRenderer]:
+    """A function rendering a digest's charts into a folder, returning a future of the images.
+
+    Niced: a digest is one message of a workspace's dozens and is sent last, so its charts can wait
+    for spare CPU; the messages being sent now cannot."""
+    with worker_process(workspaces, CHART_NICENESS) as submit:
+        yield lambda data, out: submit(digest_charts, data, out)

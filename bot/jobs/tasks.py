@@ -3,35 +3,32 @@ distributed worker can all run them."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.jobs.fanout import ChartRenderer, batches, chart_renderer, fan_out
+from bot.jobs.fanout import batches, chart_renderer, fan_out, worker_process
+from bot.jobs.preparation import plan_batch, prepare_week
 from bot.messages.digest import digest_message
 from bot.messages.model import Message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
-from bot.runtime import Runtime, open_runtime, x_source
+from bot.runtime import Runtime, shared_runtime, x_source
 from bot.schedule import WorkSchedule, current_shift_day
 from bot.services.delivery import Notifier, Outcome
 from bot.services.digest import DigestData, build_digest
 from bot.services.ingest import CycleReport, run_cycle
 from bot.services.polling import PollConfig
-from bot.services.program import Program, load_program, load_whole, split_program
-from bot.services.recaps import Recap, recaps
+from bot.services.program import load_program
+from bot.services.recaps import Recap
 from bot.services.retention import RetentionResult, run_retention
 from bot.services.sending import (
     chart_dir,
-    nudge_plans,
     pending_deliveries,
     rules_from,
     send_digest,
@@ -42,13 +39,6 @@ from bot.services.settings import workspace_settings
 from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, Workspace
-
-
-@lru_cache(maxsize=4)
-def shared_runtime(settings: Settings) -> Runtime:
-    """One migrated engine per settings for the life of the process: the worker runs these jobs every
-    few minutes, and a new engine per call would re-check migrations and leave pools behind."""
-    return open_runtime(settings)
 
 
 def _now() -> datetime:
@@ -130,28 +120,28 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
     with transaction(runtime.sessions) as session:
         rules_of = {w.id: rules_from(workspace_settings(w)) for w in session.scalars(select(Workspace))}
         weeks = shift_weeks(session, ids, now)
-    planned: dict[int, list] = defaultdict(list)
+    planned: dict[int, list] = {}
 
-    def planned_batches() -> Iterator[int]:
-        for batch in batches(ids):
-            with transaction(runtime.sessions) as session:
-                wholes = [load_whole(session=session, workspace_ids=batch, week=parse_week(w)) for w in weeks]
-            for rules in {rules_of[wid] for wid in batch}:
-                for person, plan in nudge_plans(wholes, rules):
-                    if rules_of[person.workspace_id] == rules:
-                        planned[person.workspace_id].append((person, plan))
-            yield from (wid for wid in batch if planned[wid])
+    with worker_process(len(ids)) as prepare:
+        # Every batch is handed over at once; the preparing process works through them in order.
+        futures = [prepare(plan_batch, settings, batch, weeks, rules_of) for batch in batches(ids)]
 
-    def nudge(workspace_id: int) -> None:
-        send_nudges(
-            sessions=runtime.sessions,
-            notifier=notifier,
-            workspace_id=workspace_id,
-            now=now,
-            planned=planned[workspace_id],
-        )
+        def planned_batches() -> Iterator[int]:
+            for future in futures:
+                ready = future.result()
+                planned.update(ready)
+                yield from ready
 
-    fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
+        def nudge(workspace_id: int) -> None:
+            send_nudges(
+                sessions=runtime.sessions,
+                notifier=notifier,
+                workspace_id=workspace_id,
+                now=now,
+                planned=planned[workspace_id],
+            )
+
+        fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
 
 
 def shift_weeks(session: Session, workspace_ids: list[int], now: datetime) -> list[str]:
@@ -180,28 +170,27 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
     pending = {wid: week for wid, week in due.items() if wid in digests or wid in recaps_due}
     if not pending:
         return
-    programs: dict[int, Program] = {}
+    members: dict[int, list[int]] = {}
     everyone: dict[int, Recap] = {}
     out_dir = settings.PLUME_OUTPUT_DIR / "digests"
-    # Recaps go as soon as a batch's metrics pass is done; one thread builds the digests' figures and
-    # hands their charts to the renderer meanwhile, and each digest goes when its charts are ready.
-    with chart_renderer(len(digests)) as render, ThreadPoolExecutor(1, "plume-digests") as preparer:
-        composed: dict[int, Future] = {}
+    # The metrics passes run in their own process, a batch at a time, all handed over at once. Recaps
+    # go as soon as their batch is ready; digests go when their charts, rendered meanwhile, are.
+    with worker_process(len(pending)) as prepare, chart_renderer(len(digests)) as render:
+        futures = [
+            (week, batch, prepare(prepare_week, settings, batch, week, [w for w in batch if w in digests]))
+            for week in sorted(set(pending.values()))
+            for batch in batches([wid for wid, wk in pending.items() if wk == week])
+        ]
+        composed: dict[int, tuple[DigestData, Future]] = {}
 
         def prepared_batches() -> Iterator[int]:
-            for week in sorted(set(pending.values())):
-                for batch in batches([wid for wid, wk in pending.items() if wk == week]):
-                    with transaction(runtime.sessions) as session:
-                        whole = load_whole(session=session, workspace_ids=batch, week=parse_week(week))
-                    everyone.update(recaps(whole))
-                    programs.update(split_program(whole, batch))
-                    for wid in batch:
-                        if wid in digests:
-                            out = chart_dir(out_dir, wid, week)
-                            composed[wid] = preparer.submit(
-                                _start_digest, runtime, wid, programs[wid], out, render
-                            )
-                    yield from batch
+            for week, batch, future in futures:
+                ready = future.result()
+                everyone.update(ready.recaps)
+                members.update(ready.members)
+                for wid, data in ready.digests.items():
+                    composed[wid] = (data, render(data, chart_dir(out_dir, wid, week)))
+                yield from batch
 
         def deliver(workspace_id: int) -> None:
             started = composed.get(workspace_id)
@@ -211,21 +200,11 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
                 workspace_id,
                 pending[workspace_id],
                 now,
-                prepared={pid: everyone[pid] for pid in programs[workspace_id].people},
-                compose=(lambda: _finish_digest(*started.result())) if started else None,
+                prepared={pid: everyone[pid] for pid in members.get(workspace_id, [])},
+                compose=(lambda: _finish_digest(*started)) if started else None,
             )
 
         fan_out(deliver, prepared_batches(), settings.PLUME_DELIVERY_THREADS)
-
-
-def _start_digest(
-    runtime: Runtime, workspace_id: int, program: Program, out: Path, render: ChartRenderer
-) -> tuple[DigestData, Future]:
-    """A workspace's digest figures, and its charts on their way."""
-    with transaction(runtime.sessions) as session:
-        min_group = workspace_settings(session.get(Workspace, workspace_id))["min_group_size"]
-    data = build_digest(program, min_group)
-    return data, render(data, out)
 
 
 def _finish_digest(data: DigestData, charts: Future) -> Message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,34 +25,74 @@ def program_week(
     table: pd.DataFrame, local: pd.DataFrame, week: pd.Timestamp, min_group_size: int
 ) -> ProgramWeek:
     """Program totals for `week` over everyone in `table`, or withheld if too few were active."""
-    rows = table.xs(week, level="week") if week in table.index.get_level_values("week") else table.iloc[0:0]
-    active = int((rows["posts"] > 0).sum())
-    if active < min_group_size:
-        return ProgramWeek(week, active, min_group_size, withheld=True)
-    own = local[(local["week"] == week) & local["own"]]
-    posts = int(rows["posts"].sum())
-    topic_posts = int(rows["topic_posts"].sum())
+    ids = table.index.get_level_values(0).unique().union(pd.Index(local["ambassador_id"].unique()))
+    everyone = pd.Series(0, index=ids)
+    return program_weeks(table, local, everyone, [week], {0: min_group_size})[(0, week)]
+
+
+def program_weeks(
+    table: pd.DataFrame,
+    local: pd.DataFrame,
+    owners: pd.Series,
+    weeks: Sequence[pd.Timestamp],
+    min_group_sizes: Mapping[int, int],
+) -> dict[tuple[int, pd.Timestamp], ProgramWeek]:
+    """Program totals of several programs (`owners`: ambassador id -> program, e.g. workspace id) for
+    several weeks, from one groupby each over the weekly and local frames: a weekly run's hundreds of
+    workspaces and trend weeks cost about what one does. Keyed (owner, week) for every owner in
+    `min_group_sizes` and every week; a program below its minimum group size is withheld."""
+    wanted = list(weeks)
+    rows = table[table.index.get_level_values("week").isin(wanted)]
+    known = rows["follower_net_change"] if "follower_net_change" in rows else pd.Series(np.nan, rows.index)
+    frame = pd.DataFrame(
+        {
+            "active": (rows["posts"] > 0).to_numpy(),
+            **{column: rows[column].to_numpy() for column in _SUMMED},
+            "follower_net_change": known.to_numpy(dtype="float64"),
+            "follower_known": known.notna().to_numpy(),
+        }
+    )
+    keys = [owners.reindex(rows.index.get_level_values(0)).to_numpy(), rows.index.get_level_values("week")]
+    sums = frame.groupby(keys).sum().to_dict("index") if len(frame) else {}
+    own = local[local["week"].isin(wanted) & local["own"]]
+    engagement = own.groupby([owners.reindex(own["ambassador_id"]).to_numpy(), own["week"].to_numpy()])[
+        "engagement"
+    ].agg(["size", "median"])
+    own_stats = engagement.to_dict("index") if len(engagement) else {}
+    return {
+        (owner, week): _program_week(
+            week, minimum, sums.get((owner, week), _NOTHING), own_stats.get((owner, week), _NO_OWN)
+        )
+        for owner, minimum in min_group_sizes.items()
+        for week in wanted
+    }
+
+
+_SUMMED = ("posts", "work_hours_posts", "engagement", "topic_posts", "on_topic_posts", "bursts")
+_NOTHING = {"active": 0, **dict.fromkeys(_SUMMED, 0), "follower_net_change": 0.0, "follower_known": 0}
+_NO_OWN = {"size": 0, "median": None}
+
+
+def _program_week(week: pd.Timestamp, minimum: int, sums: Mapping[str, Any], own: Mapping[str, Any]):
+    """One program's week from its sums over people and its own posts' engagement."""
+    active = int(sums["active"])
+    if active < minimum:
+        return ProgramWeek(week, active, minimum, withheld=True)
+    posts = int(sums["posts"])
     figures = {
         "posts": posts,
         "active_ambassadors": active,
-        "work_hours_share": _share(int(rows["work_hours_posts"].sum()), posts),
-        "engagement": int(rows["engagement"].sum()),
-        "engagement_posts": len(own),
-        "engagement_per_post_median": float(own["engagement"].median()) if len(own) else None,
-        "follower_net_change": _sum_known(rows.get("follower_net_change")),
-        "on_topic_share": _share(int(rows["on_topic_posts"].sum()), topic_posts),
-        "bursts": int(rows["bursts"].sum()),
+        "work_hours_share": _share(int(sums["work_hours_posts"]), posts),
+        "engagement": int(sums["engagement"]),
+        "engagement_posts": int(own["size"]),
+        "engagement_per_post_median": float(own["median"]) if own["size"] else None,
+        "follower_net_change": int(sums["follower_net_change"]) if sums["follower_known"] else None,
+        "on_topic_share": _share(int(sums["on_topic_posts"]), int(sums["topic_posts"])),
+        "bursts": int(sums["bursts"]),
     }
-    return ProgramWeek(week, active, min_group_size, withheld=False, figures=figures)
+    return ProgramWeek(week, active, minimum, withheld=False, figures=figures)
 
 
 def _share(part: int, whole: int) -> float | None:
     """part / whole, None when whole is 0."""
     return part / whole if whole else None
-
-
-def _sum_known(values: pd.Series | None) -> int | None:
-    """Sum of the known values, None when none is known."""
-    if values is None or values.notna().sum() == 0:
-        return None
-    return int(np.nansum(values.to_numpy(dtype="float64")))

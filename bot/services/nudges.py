@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -68,10 +69,8 @@ def best_offhours_slots(
     by_slot = by_slot[(by_slot["size"] >= MIN_SLOT_POSTS) & (by_slot["median"] > 0)].reset_index()
     by_slot = by_slot.sort_values(["ambassador_id", "median", "size"], ascending=[True, False, False])
     top = by_slot.groupby("ambassador_id").head(SLOTS)
-    slots: dict[int, tuple[tuple[int, int, float], ...]] = {}
-    for pid, group in top.groupby("ambassador_id"):
-        slots[int(pid)] = tuple(
-            (int(w), int(h), float(m))
-            for w, h, m in zip(group["weekday"], group["hour"], group["median"], strict=True)
-        )
-    return slots
+    # One walk over the (sorted) rows, not a groupby loop: a batch of workspaces has thousands of people.
+    slots: defaultdict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    for pid, w, h, m in zip(top["ambassador_id"], top["weekday"], top["hour"], top["median"], strict=True):
+        slots[int(pid)].append((int(w), int(h), float(m)))
+    return {pid: tuple(found) for pid, found in slots.items()}

@@ -235,10 +235,8 @@ def _maybe_send(
         return None
     if not _above_personal_threshold(plan, rules, person.threshold_factor):
         return None
-    if (
-        _sent_count(sessions, person.ambassador_id, plan.day, today=True) >= rules.per_day
-        or _sent_count(sessions, person.ambassador_id, plan.day, today=False) >= rules.per_week
-    ):
+    today, this_week = _sent_counts(sessions, person.ambassador_id, plan.day)
+    if today >= rules.per_day or this_week >= rules.per_week:
         return None
     if not is_working(person.schedule, now) or not notifier.is_calm(
         workspace_id=workspace_id, user_id=person.chat_user_id, now=now
@@ -262,17 +260,18 @@ def _maybe_send(
     )
 
 
-def _sent_count(sessions, ambassador_id: int, day: str, *, today: bool) -> int:
-    """Nudges claimed for this person today (or this ISO week), recaps aside."""
+def _sent_counts(sessions, ambassador_id: int, day: str) -> tuple[int, int]:
+    """Nudges claimed for this person on `day` and in its ISO week, recaps aside (one query)."""
     with transaction(sessions) as session:
         stmt = select(NudgeLog.window_key).where(
             NudgeLog.ambassador_id == ambassador_id, NudgeLog.rule != "recap"
         )
         windows = list(session.scalars(stmt))
-    if today:
-        return sum(1 for w in windows if w == day)
     week = datetime.fromisoformat(day).isocalendar()[:2]
-    return sum(1 for w in windows if datetime.fromisoformat(w).isocalendar()[:2] == week)
+    return (
+        sum(1 for w in windows if w == day),
+        sum(1 for w in windows if datetime.fromisoformat(w).isocalendar()[:2] == week),
+    )
 
 
 def send_recaps(

@@ -108,7 +108,9 @@ def post_rows(
         .join(Post, Post.x_account_id == Ambassador.x_account_id)
         .where(Ambassador.id.in_(list(ambassador_ids)), Post.created_at >= start, Post.created_at < end)
     )
-    return [tuple(row) for row in session.execute(stmt)]
+    # Core execution on the session's connection: plain rows, without the ORM's result processing,
+    # which took a third of the time on a weekly run's tens of thousands of posts.
+    return [tuple(row) for row in session.connection().execute(stmt)]
 
 
 def history_starts(*, session: Session, ambassador_ids: Iterable[int]) -> dict[int, datetime]:
@@ -142,7 +144,7 @@ def snapshot_rows(
             FollowerSnapshot.taken_at < end,
         )
     )
-    return [tuple(row) for row in session.execute(stmt)]
+    return [tuple(row) for row in session.connection().execute(stmt)]
 
 
 def add_snapshot(

@@ -22,6 +22,7 @@ from handlers.slack import actions, commands, events
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import installation_store
 from handlers.slack.offload import CommandRunner
+from handlers.slack.pacing import GatedRateLimitRetryHandler, RateLimitGate
 
 SCOPES = [
     "commands",
@@ -37,11 +38,23 @@ SCOPES = [
 log = logging.getLogger(__name__)
 
 
-def web_client(settings: Settings, token: str | None = None, *, rate_limit_retries: int = 3) -> WebClient:
-    """A WebClient on SLACK_API_URL that retries 429 (after Retry-After) and connection errors."""
+def web_client(
+    settings: Settings,
+    token: str | None = None,
+    *,
+    rate_limit_retries: int = 3,
+    gate: RateLimitGate | None = None,
+) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429 (after Retry-After) and connection errors. With a
+    `gate`, a 429 makes every thread using that gate wait, not only the one refused."""
+    rate_limited = (
+        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)
+        if gate is None
+        else GatedRateLimitRetryHandler(gate, max_retry_count=rate_limit_retries)
+    )
     handlers = [
         ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        rate_limited,
         ServerErrorRetryHandler(max_retry_count=2),
     ]
     return WebClient(token=token, base_url=settings.SLACK_API_URL, retry_handlers=handlers)

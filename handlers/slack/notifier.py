@@ -16,9 +16,11 @@ from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 from handlers.slack.app import web_client
 from handlers.slack.installation import installation_store
+from handlers.slack.pacing import RateLimitGate
 from handlers.slack.render import fallback_text, to_blocks
 
 EVENT_TYPE = "plume_delivery"
+POST_METHOD = "chat.postMessage"
 PERMANENT = {
     "channel_not_found",
     "is_archived",
@@ -49,6 +51,7 @@ class SlackNotifier:
     def __init__(self, settings: Settings, runtime: Runtime, installation_store=None) -> None:
         self.settings, self.runtime, self.store = settings, runtime, installation_store
         self._clients: dict[int, WebClient] = {}
+        self._gates: dict[int, RateLimitGate] = {}
 
     def client(self, workspace_id: int) -> WebClient:
         """The bot's client for a workspace: its installation's token, or the single-workspace token."""
@@ -66,12 +69,17 @@ class SlackNotifier:
             # Background deliveries wait out rate limits (each wait is Slack's Retry-After): a message
             # given up on here would only be retried by the next run, a quarter of an hour later.
             self._clients[workspace_id] = web_client(
-                self.settings, token, rate_limit_retries=RATE_LIMIT_RETRIES
+                self.settings, token, rate_limit_retries=RATE_LIMIT_RETRIES, gate=self._gate(workspace_id)
             )
         return self._clients[workspace_id]
 
+    def _gate(self, workspace_id: int) -> RateLimitGate:
+        """The workspace's gate, one for all its threads (setdefault is atomic: no two gates)."""
+        return self._gates.get(workspace_id) or self._gates.setdefault(workspace_id, RateLimitGate())
+
     def post(self, *, workspace_id: int, channel: str, message: Message, key: str) -> str:
         client = self.client(workspace_id)
+        self._gate(workspace_id).wait(POST_METHOD)  # another thread was told to wait: so would this one
         try:
             return self._send(client, channel, message, key)
         except SlackApiError as exc:

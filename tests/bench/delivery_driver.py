@@ -2,13 +2,14 @@
 
 Runs the worker's two delivery jobs side by side at the moment given by `BENCH_NOW` (ISO, UTC), with
 settings from the environment, through the real SlackNotifier. Prints one JSON line: when the jobs
-started and finished (time.time()).
+started and finished (time.time()), and the CPU seconds used by this process and by its chart process.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import threading
 import time
 from datetime import datetime
@@ -34,7 +35,13 @@ def main() -> int:
         job.start()
     for job in jobs:
         job.join()
-    print(json.dumps({"started": started, "finished": time.time()}), flush=True)
+    finished = time.time()
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {
+        "cpu_s": round(mine.ru_utime + mine.ru_stime, 1),
+        "chart_cpu_s": round(children.ru_utime + children.ru_stime, 1),  # the chart process, ended
+    }
+    print(json.dumps({"started": started, "finished": finished, **cpu}), flush=True)
     return 0
 
 

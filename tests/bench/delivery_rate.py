@@ -280,9 +280,22 @@ def measure(slack: FakeSlack, who: dict, args: argparse.Namespace, timing: dict)
         "jobs_finished_s": round(timing["finished"] - timing["started"], 1),
         "last_s": {kind: round(at, 1) for kind, at in sorted(last_by_kind.items())},
         "first_s": round(min(c.at for c in posts) - timing["started"], 1),
+        # When every workspace had a minute's worth accepted: each later minute can only repeat this
+        # spread, so it bounds the run at about this plus the floor.
+        "first_minute_s": round(_nth_accepted(posts, teams, args.per_minute) - timing["started"], 1),
+        "driver_cpu_s": timing.get("cpu_s"),
+        "chart_cpu_s": timing.get("chart_cpu_s"),
         # Accepted messages per 30 s since the start: shows whether sending kept up with the windows.
         "per_30s": list(np.bincount([int((c.at - timing["started"]) // 30) for c in posts]).tolist()),
     }
+
+
+def _nth_accepted(posts: list, teams: dict[str, str], n: int) -> float:
+    """The moment the slowest workspace had its `n`-th message accepted."""
+    times: defaultdict[str, list[float]] = defaultdict(list)
+    for call in posts:
+        times[teams.get(call.token or "", "?")].append(call.at)
+    return max(sorted(at)[min(n, len(at)) - 1] for at in times.values())
 
 
 def _keys(posts: list) -> list[str]:
@@ -330,7 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         f"nudges {result['nudges']:,}); 429s {result['refused_429']:,}; chart uploads {result['uploads']:,}\n"
         f"floor {result['floor_s']:.1f} s, run {result['elapsed_s']:.1f} s: ratio {result['ratio']:.3f}\n"
         f"lost {result['lost']}, duplicated {result['duplicated']}, unexpected {result['unexpected']}; "
-        f"first accepted at {result['first_s']} s, last (s): {result['last_s']}\n"
+        f"first accepted at {result['first_s']} s, a minute's worth for every workspace by "
+        f"{result['first_minute_s']} s, last (s): {result['last_s']}\n"
+        f"CPU: Plume's process {result['driver_cpu_s']} s, its chart process {result['chart_cpu_s']} s\n"
         f"accepted per 30 s: {result['per_30s']}"
     )
     print(json.dumps(result))

@@ -13,9 +13,9 @@ from bot.messages.recap import recap_message
 from bot.metrics.weeks import parse_week
 from bot.schedule import WorkSchedule
 from bot.services import ambassadors
-from bot.services.digest import build_digest
+from bot.services.digest import build_digest, build_digests
 from bot.services.nudges import plan_nudges
-from bot.services.program import load_program, load_programs
+from bot.services.program import load_program, load_programs, load_whole
 from bot.services.recaps import recaps
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
@@ -205,3 +205,13 @@ def test_one_pass_for_several_workspaces_equals_one_pass_each(sessions):
             pd.testing.assert_frame_equal(mixed.reset_index(drop=True), own.reset_index(drop=True))
     assert together[empty].people == {} and together[empty].figures.local.empty
     assert build_digest(together[first], 1).current.figures["posts"] == 8
+    # A batch's digests from the whole pass are each workspace's own digest, nobody else's posts.
+    with transaction(sessions) as s:
+        whole = load_whole(session=s, workspace_ids=[first, second, empty], week=week)
+    batch = build_digests(whole, {first: 1, second: 1, empty: 1})
+    for wid in (first, second, empty):
+        assert batch[wid] == build_digest(alone[wid], 1)
+    assert {h.handle for h in batch[first].highlights} == {"ana", "ben"}
+    assert [h.handle for h in batch[second].highlights] == ["cleo"]
+    assert sum(map(sum, batch[second].heatmap)) == batch[second].current.figures["posts"] == 2
+    assert batch[empty].current.withheld and batch[empty].heatmap is None

@@ -10,14 +10,14 @@ import pytest
 
 from bot.config import Settings, load_settings
 from bot.jobs import tasks
-from bot.jobs.fanout import CHART_PROCESS_FROM, fan_out
+from bot.jobs.fanout import PROCESS_FROM, fan_out
 from bot.messages.replies import notice
 from handlers.slack.installation import installation_store
 from handlers.slack.notifier import slack_notifier
 from tests.bench.delivery_rate import CLIENT_ID, NOW, WEEK, build, fake_slack, measure
 
 pytestmark = pytest.mark.slow
-WORKSPACES, PEOPLE = CHART_PROCESS_FROM, 5  # enough workspaces for the chart process, people for charts
+WORKSPACES, PEOPLE = PROCESS_FROM, 5  # enough workspaces for the helper processes, people for charts
 
 
 def many_workspace_settings(db_url: str, slack, tmp_path) -> Settings:

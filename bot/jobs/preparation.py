@@ -1,0 +1,67 @@
+"""What a delivery run computes before sending, for one batch of workspaces: plain functions of
+settings and ids, so they can run in a process of their own (`fanout.worker_process`) and hand back
+only small, picklable results, never frames."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.metrics.nudges import NudgeRules
+from bot.metrics.weeks import parse_week
+from bot.runtime import shared_runtime
+from bot.services.digest import DigestData, build_digests
+from bot.services.nudges import NudgePlan
+from bot.services.program import Person, load_whole
+from bot.services.recaps import Recap, recaps
+from bot.services.sending import nudge_plans
+from bot.services.settings import workspace_settings
+from bot.storage.db import transaction
+from bot.storage.tables import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedWeek:
+    """A batch's recaps (by person), who belongs to which workspace, and the digests asked for."""
+
+    recaps: dict[int, Recap]
+    members: dict[int, list[int]]
+    digests: dict[int, DigestData]
+
+
+def prepare_week(settings: Settings, workspace_ids: list[int], week: str, digests: list[int]) -> PreparedWeek:
+    """One metrics pass over the batch for `week`: everyone's recap, and the digests of `digests`."""
+    runtime = shared_runtime(settings)
+    with transaction(runtime.sessions) as session:
+        whole = load_whole(session=session, workspace_ids=workspace_ids, week=parse_week(week))
+        minimums = {
+            w.id: workspace_settings(w)["min_group_size"]
+            for w in session.scalars(select(Workspace).where(Workspace.id.in_(digests)))
+        }
+    members: defaultdict[int, list[int]] = defaultdict(list)
+    for pid, person in whole.people.items():
+        members[person.workspace_id].append(pid)
+    return PreparedWeek(
+        recaps=recaps(whole),
+        members=dict(members),
+        digests=build_digests(whole, minimums) if minimums else {},
+    )
+
+
+def plan_batch(
+    settings: Settings, workspace_ids: list[int], weeks: list[str], rules_of: dict[int, NudgeRules]
+) -> dict[int, list[tuple[Person, NudgePlan]]]:
+    """Every nudge the batch's rules fire in `weeks` (one pass per week, one evaluation per distinct
+    set of thresholds), by workspace."""
+    runtime = shared_runtime(settings)
+    with transaction(runtime.sessions) as session:
+        wholes = [load_whole(session=session, workspace_ids=workspace_ids, week=parse_week(w)) for w in weeks]
+    planned: defaultdict[int, list[tuple[Person, NudgePlan]]] = defaultdict(list)
+    for rules in {rules_of[wid] for wid in workspace_ids}:
+        for person, plan in nudge_plans(wholes, rules):
+            if rules_of[person.workspace_id] == rules:
+                planned[person.workspace_id].append((person, plan))
+    return dict(planned)
