@@ -20,7 +20,7 @@ from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
 from bot.schedule import WorkSchedule, current_shift_day
-from bot.services.delivery import Notifier, Outcome
+from bot.services.delivery import MarkWriter, Notifier, Outcome, mark_writer
 from bot.services.digest import DigestData, build_digest
 from bot.services.ingest import CycleReport, run_cycle
 from bot.services.polling import PollConfig
@@ -122,7 +122,7 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
         weeks = shift_weeks(session, ids, now)
     planned: dict[int, list] = {}
 
-    with worker_process(len(ids)) as prepare:
+    with worker_process(len(ids)) as prepare, mark_writer(runtime.sessions) as marks:
         # Every batch is handed over at once; the preparing process works through them in order.
         futures = [prepare(plan_batch, settings, batch, weeks, rules_of) for batch in batches(ids)]
 
@@ -139,6 +139,7 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
                 workspace_id=workspace_id,
                 now=now,
                 planned=planned[workspace_id],
+                marks=marks,
             )
 
         fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
@@ -175,7 +176,11 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
     out_dir = settings.PLUME_OUTPUT_DIR / "digests"
     # The metrics passes run in their own process, a batch at a time, all handed over at once. Recaps
     # go as soon as their batch is ready; digests go when their charts, rendered meanwhile, are.
-    with worker_process(len(pending)) as prepare, chart_renderer(len(digests)) as render:
+    with (
+        worker_process(len(pending)) as prepare,
+        chart_renderer(len(digests)) as render,
+        mark_writer(runtime.sessions) as marks,
+    ):
         futures = [
             (week, batch, prepare(prepare_week, settings, batch, week, [w for w in batch if w in digests]))
             for week in sorted(set(pending.values()))
@@ -202,6 +207,7 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
                 now,
                 prepared={pid: everyone[pid] for pid in members.get(workspace_id, [])},
                 compose=(lambda: _finish_digest(*started)) if started else None,
+                marks=marks,
             )
 
         fan_out(deliver, prepared_batches(), settings.PLUME_DELIVERY_THREADS)
@@ -235,6 +241,7 @@ def deliver_week(
     *,
     prepared: dict[int, Recap] | None = None,
     compose: Callable[[], Message] | None = None,
+    marks: MarkWriter | None = None,
 ) -> None:
     """One workspace's recaps, then its digest, for `week`: a plain job of ids. A run over many
     workspaces passes the recaps and the digest it prepared for all of them at once; alone, it
@@ -251,6 +258,7 @@ def deliver_week(
         week=week,
         now=now,
         prepared=prepared,
+        marks=marks,
     )
     send_digest(
         sessions=runtime.sessions,
@@ -260,6 +268,7 @@ def deliver_week(
         now=now,
         out_dir=settings.PLUME_OUTPUT_DIR / "digests",
         compose=compose,
+        marks=marks,
     )
 
 

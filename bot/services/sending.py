@@ -22,6 +22,7 @@ from bot.schedule import current_shift_day, is_working
 from bot.services.delivery import (
     REPORTED,
     DeliveryFailed,
+    MarkWriter,
     Notifier,
     Outcome,
     claim_digest,
@@ -51,6 +52,7 @@ def send_digest(
     now: datetime,
     out_dir: Path,
     compose: Callable[[], Message] | None = None,
+    marks: MarkWriter | None = None,
 ) -> Outcome:
     """Post one workspace's digest for `week` to its channel, once. `compose` builds the message when
     the caller prepared its figures and charts already; by default they are computed here."""
@@ -77,7 +79,7 @@ def send_digest(
         return notifier.find(workspace_id=workspace_id, channel=channel, user_id=None, key=key, since=since)
 
     outcome = deliver_once(
-        sessions=sessions, model=DigestLog, row=row, fresh=fresh, send=send, find=find, now=now
+        sessions=sessions, model=DigestLog, row=row, fresh=fresh, send=send, find=find, now=now, marks=marks
     )
     if outcome.status == "failed" and outcome.detail != REPORTED:
         _report_failure(notifier, workspace_id, settings, week, outcome.detail)
@@ -188,6 +190,7 @@ def send_nudges(
     workspace_id: int,
     now: datetime,
     planned: list[tuple[Person, NudgePlan]] | None = None,
+    marks: MarkWriter | None = None,
 ) -> list[Outcome]:
     """Send today's due nudges, gently and once. `planned` holds what a run evaluated for many
     workspaces at once; otherwise the rules are evaluated here on the weeks of today's shifts."""
@@ -201,7 +204,7 @@ def send_nudges(
             planned = nudge_plans(programs, rules)
     outcomes = []
     for person, plan in planned:
-        outcome = _maybe_send(sessions, notifier, workspace_id, person, plan, rules, now)
+        outcome = _maybe_send(sessions, notifier, workspace_id, person, plan, rules, now, marks)
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes
@@ -225,6 +228,7 @@ def _maybe_send(
     plan: NudgePlan,
     rules: NudgeRules,
     now: datetime,
+    marks: MarkWriter | None = None,
 ) -> Outcome | None:
     """Today's nudge for one person, if allowed now: not snoozed, under the caps, calm, at work."""
     if plan.day != current_shift_day(person.schedule, now).isoformat():
@@ -251,6 +255,7 @@ def _maybe_send(
         row=row,
         fresh=fresh,
         now=now,
+        marks=marks,
         send=lambda: notifier.direct(
             workspace_id=workspace_id, user_id=person.chat_user_id, message=nudge_message(plan), key=key
         ),
@@ -282,6 +287,7 @@ def send_recaps(
     week: str,
     now: datetime,
     prepared: dict[int, Recap] | None = None,
+    marks: MarkWriter | None = None,
 ) -> list[Outcome]:
     """Each person's private weekly recap (their week, baseline, best post, best off-hours slots), once.
 
@@ -315,6 +321,7 @@ def send_recaps(
                 row=row,
                 fresh=fresh,
                 now=now,
+                marks=marks,
                 send=lambda u=user_id, k=key, m=message: notifier.direct(
                     workspace_id=workspace_id, user_id=u, message=m, key=k
                 ),

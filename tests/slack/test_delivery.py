@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.messages.replies import notice
 from bot.schedule import WorkSchedule
 from bot.services import ambassadors
-from bot.services.delivery import claim_digest, digest_key
+from bot.services.delivery import claim_digest, digest_key, mark_writer
 from bot.services.sending import send_digest, send_nudges
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
@@ -109,6 +109,28 @@ def test_a_crash_after_slack_accepted_does_not_post_twice(runtime, notifier, sla
     assert len(digests(slack)) == 1
     with transaction(runtime.sessions) as session:
         assert session.scalars(select(DigestLog.status)).one() == "sent"
+
+
+def test_batched_marks_are_written_and_lost_ones_are_recovered_not_resent(
+    runtime, notifier, slack, program, tmp_path
+):
+    with mark_writer(runtime.sessions) as marks:
+        sent = send_digest(
+            sessions=runtime.sessions,
+            notifier=notifier,
+            workspace_id=program,
+            week=WEEK,
+            now=NOW,
+            out_dir=tmp_path,
+            marks=marks,
+        )
+    with transaction(runtime.sessions) as session:
+        row = session.scalars(select(DigestLog)).one()
+        assert (sent.status, row.status, row.message_ref, row.sent_at) == ("sent", "sent", sent.ref, NOW)
+        # A run that died before its batch of marks was written: the claim is all that is left.
+        row.status, row.message_ref, row.sent_at = "claimed", None, None
+    again = digest_once(runtime, notifier, program, tmp_path)
+    assert (again.status, again.ref) == ("recovered", sent.ref) and len(digests(slack)) == 1
 
 
 def test_429_and_500_are_retried_and_delivered_once(runtime, notifier, slack, program, tmp_path):
