@@ -2,7 +2,8 @@
 
 Runs the worker's two delivery jobs side by side at the moment given by `BENCH_NOW` (ISO, UTC), with
 settings from the environment, through the real SlackNotifier. Prints one JSON line: when the jobs
-started and finished (time.time()), and the CPU seconds used by this process and by its chart process.
+started and finished (time.time()), and the CPU seconds used by this process and by its helper
+processes (metrics passes, charts).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def main() -> int:
     mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = {
         "cpu_s": round(mine.ru_utime + mine.ru_stime, 1),
-        "chart_cpu_s": round(children.ru_utime + children.ru_stime, 1),  # the chart process, ended
+        "helper_cpu_s": round(children.ru_utime + children.ru_stime, 1),  # metrics passes, charts
     }
     print(json.dumps({"started": started, "finished": finished, **cpu}), flush=True)
     return 0

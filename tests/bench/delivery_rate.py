@@ -286,7 +286,7 @@ def measure(slack: FakeSlack, who: dict, args: argparse.Namespace, timing: dict)
         "first_minute_s": round(max(firsts), 1),
         "first_minute_p50_p90_s": [round(float(q), 1) for q in np.percentile(firsts, [50, 90])],
         "driver_cpu_s": timing.get("cpu_s"),
-        "chart_cpu_s": timing.get("chart_cpu_s"),
+        "helper_cpu_s": timing.get("helper_cpu_s"),
         # Accepted messages per 30 s since the start: shows whether sending kept up with the windows.
         "per_30s": list(np.bincount([int((c.at - timing["started"]) // 30) for c in posts]).tolist()),
     }
@@ -348,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         f"first accepted at {result['first_s']} s, a minute's worth for every workspace by "
         f"{result['first_minute_s']} s (median {result['first_minute_p50_p90_s'][0]} s, "
         f"90% by {result['first_minute_p50_p90_s'][1]} s), last (s): {result['last_s']}\n"
-        f"CPU: Plume's process {result['driver_cpu_s']} s, its chart process {result['chart_cpu_s']} s\n"
+        f"CPU: Plume's process {result['driver_cpu_s']} s, its helper processes {result['helper_cpu_s']} s\n"
         f"accepted per 30 s: {result['per_30s']}"
     )
     print(json.dumps(result))
