@@ -266,10 +266,11 @@ def _maybe_send(
 
 
 def _sent_counts(sessions, ambassador_id: int, day: str) -> tuple[int, int]:
-    """Nudges claimed for this person on `day` and in its ISO week, recaps aside (one query)."""
+    """Nudges sent (or claimed and perhaps sent) to this person on `day` and in its ISO week, recaps
+    aside (one query). One that failed for good never reached them, so it takes no place in the caps."""
     with transaction(sessions) as session:
         stmt = select(NudgeLog.window_key).where(
-            NudgeLog.ambassador_id == ambassador_id, NudgeLog.rule != "recap"
+            NudgeLog.ambassador_id == ambassador_id, NudgeLog.rule != "recap", NudgeLog.status != "failed"
         )
         windows = list(session.scalars(stmt))
     week = datetime.fromisoformat(day).isocalendar()[:2]

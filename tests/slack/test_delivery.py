@@ -10,12 +10,12 @@ from sqlalchemy import select
 from bot.messages.replies import notice
 from bot.schedule import WorkSchedule
 from bot.services import ambassadors
-from bot.services.delivery import claim_digest, digest_key, mark_writer
+from bot.services.delivery import claim_digest, claim_nudge, digest_key, mark, mark_writer
 from bot.services.sending import send_digest, send_nudges
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
-from bot.storage.tables import DigestLog, NudgeLog, Workspace
+from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
 from handlers.slack.notifier import SlackNotifier
 
 WEEK = "2026-W46"
@@ -179,6 +179,20 @@ def test_a_burst_gives_one_dm_and_a_second_burst_the_same_day_none(runtime, noti
         assert [(n.rule, n.window_key, n.status) for n in session.scalars(select(NudgeLog))] == [
             ("burst", "2026-11-18", "sent")
         ]
+
+
+def test_nudges_that_failed_for_good_leave_the_caps_free(runtime, notifier, slack, program):
+    with transaction(runtime.sessions) as session:
+        account = repo.get_account_by_handle(session=session, handle_key="amb3")
+        stmt = select(Ambassador.id).where(Ambassador.x_account_id == account.id)
+        ambassador_id = session.scalars(stmt).one()
+    for day in ("2026-11-16", "2026-11-17"):  # Monday's and Tuesday's never reached the person
+        row, _ = claim_nudge(runtime.sessions, ambassador_id, "burst", day, {}, NOW)
+        mark(runtime.sessions, NudgeLog, row.id, "failed", None, NOW)
+    with transaction(runtime.sessions) as session:
+        burst(session, "amb3", NOW - timedelta(hours=1))
+    outcomes = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW)
+    assert [o.status for o in outcomes] == ["sent"] and len(nudged(slack, "U103")) == 1
 
 
 def test_do_not_disturb_defers_the_nudge_to_a_calm_moment(runtime, notifier, slack, program):
