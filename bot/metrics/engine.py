@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ class Figures:
     weekly: pd.DataFrame
     baseline: pd.DataFrame
     activity: pd.DataFrame
+    # Local date each person's history starts (opt-in or first stored post), NaT when unknown: before
+    # it there is no history, which is not the same as a quiet one.
+    history_days: pd.Series = field(default_factory=lambda: pd.Series(dtype="datetime64[us]"))
 
 
 def compute_figures(
@@ -35,22 +38,31 @@ def compute_figures(
     """Run the whole pass. `weeks` makes sure those weeks have rows even for people who were silent."""
     rule = rule or BurstRule()
     local = localize(posts, people)
-    weekly = weekly_figures(local, history_start_weeks(people), rule, _grid_weeks(weeks))
+    days = history_start_days(people)
+    weekly = weekly_figures(local, _weeks_of(days), rule, _grid_weeks(weeks))
     changes = follower_changes(snapshots, people)
     weekly["follower_net_change"] = changes.reindex(weekly.index).astype("float64")
     baseline = trailing_baseline(weekly, BASELINE_WEEKS)
-    return Figures(local=local, weekly=weekly, baseline=baseline, activity=activity_counts(local))
+    return Figures(
+        local=local, weekly=weekly, baseline=baseline, activity=activity_counts(local), history_days=days
+    )
 
 
-def history_start_weeks(people: pd.DataFrame) -> pd.Series:
-    """Local Monday of each person's `since` (first stored post or opt-in), NaT when not given."""
+def history_start_days(people: pd.DataFrame) -> pd.Series:
+    """Local date (midnight) of each person's `since` (first stored post or opt-in), NaT when not given."""
     if "since" not in people.columns:
         return pd.Series(pd.NaT, index=people.index, dtype="datetime64[us]")
     known = people["since"].dropna()
     ids = pd.Series(known.index, index=known.index)
     moments = pd.to_datetime(known, utc=True).astype("datetime64[us, UTC]")
-    weeks = week_of(local_times(ids, moments, people))
-    return weeks.reindex(people.index).astype("datetime64[us]")
+    days = local_times(ids, moments, people).dt.normalize()
+    return days.reindex(people.index).astype("datetime64[us]")
+
+
+def _weeks_of(days: pd.Series) -> pd.Series:
+    """The Monday of each known day, NaT kept."""
+    known = days.dropna()
+    return week_of(known).reindex(days.index).astype("datetime64[us]")
 
 
 def _grid_weeks(weeks: pd.DatetimeIndex | None) -> pd.DatetimeIndex | None:

@@ -31,24 +31,32 @@ class NudgeRules:
     per_week: int = 2
 
 
-def shift_activity(local: pd.DataFrame, rules: NudgeRules) -> pd.DataFrame:
-    """Per (ambassador_id, shift_date): work posts, bursts, weekday median over the 4 weeks before."""
+def shift_activity(
+    local: pd.DataFrame, rules: NudgeRules, history_days: pd.Series | None = None
+) -> pd.DataFrame:
+    """Per (ambassador_id, shift_date): work posts, bursts, weekday median over the 4 weeks before.
+    `history_days` (local date each person's history starts) tells a quiet week from no history;
+    without it, history starts at each person's first post in `local`."""
     work = local[local["work"]]
     keys = ["ambassador_id", "shift_date"]
     daily = work.groupby(keys).size().rename("work_posts").to_frame()
     daily["bursts"] = burst_starts(local, rules.burst).groupby(keys).size()
     daily["bursts"] = daily["bursts"].fillna(0).astype("int64")
     daily["first_work_post"] = work.groupby(keys)["created_at"].min()
-    daily["weekday_median"] = _weekday_median(daily["work_posts"], local)
+    daily["weekday_median"] = _weekday_median(daily["work_posts"], local, history_days)
     return daily.reset_index()
 
 
-def _weekday_median(work_posts: pd.Series, local: pd.DataFrame) -> pd.Series:
+def _weekday_median(work_posts: pd.Series, local: pd.DataFrame, history_days: pd.Series | None) -> pd.Series:
     """Median of the same weekday's work posts over the previous 4 weeks (0 for silent days).
 
-    Weeks before the person's first post are not counted: no history is not a quiet history.
+    Days before the person's history starts are not counted: no history is not a quiet history. It
+    starts on `history_days` (opt-in or first stored post) where known, else at the first post here.
     """
     first_day = local.groupby("ambassador_id")["local_date"].min()
+    if history_days is not None:
+        known = history_days.dropna()
+        first_day = known.combine_first(first_day).astype("datetime64[us]")
     ids = work_posts.index.get_level_values(0)
     days = work_posts.index.get_level_values(1)
     lagged = []

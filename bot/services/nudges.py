@@ -37,7 +37,7 @@ def plan_nudges(program: Program, rules: NudgeRules | None = None, *, cap: bool 
     """Nudges for the program's week in time order: at most `per_day` a day and `per_week` a week each."""
     rules = rules or NudgeRules()
     local = program.figures.local
-    fired = triggered(shift_activity(local, rules), rules)
+    fired = triggered(shift_activity(local, rules, program.figures.history_days), rules)
     week_end = program.week + pd.Timedelta(weeks=1)
     fired = fired[(fired["shift_date"] >= program.week) & (fired["shift_date"] < week_end)]
     enabled = [pid for pid, p in program.people.items() if p.nudges_enabled]

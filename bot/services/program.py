@@ -112,6 +112,7 @@ def split_figures(figures: Figures, owners: pd.Series) -> dict[int, Figures]:
     weekly = by_owner(figures.weekly, figures.weekly.index.get_level_values(0))
     baseline = by_owner(figures.baseline, figures.baseline.index.get_level_values(0))
     activity = by_owner(figures.activity, figures.activity["ambassador_id"])
+    people_of = owners.groupby(owners.to_numpy()).groups
     empty = _empty(figures)
     return {
         int(wid): Figures(
@@ -119,6 +120,7 @@ def split_figures(figures: Figures, owners: pd.Series) -> dict[int, Figures]:
             weekly=weekly.get(int(wid), empty.weekly),
             baseline=baseline.get(int(wid), empty.baseline),
             activity=activity.get(int(wid), empty.activity),
+            history_days=figures.history_days.reindex(people_of[wid]),
         )
         for wid in owners.unique()
     }
@@ -131,4 +133,5 @@ def _empty(figures: Figures) -> Figures:
         weekly=figures.weekly.iloc[0:0],
         baseline=figures.baseline.iloc[0:0],
         activity=figures.activity.iloc[0:0],
+        history_days=figures.history_days.iloc[0:0],
     )

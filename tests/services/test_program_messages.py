@@ -129,6 +129,24 @@ def test_volume_and_baseline_rules(sessions):
     assert "more than twice your usual 1 for that weekday" in nudge_message(steady).sections[0].text
 
 
+def test_a_quiet_history_counts_as_zero_but_no_history_does_not(sessions):
+    def heavy_tuesday() -> list[PostRecord]:
+        return [post(at(1, 9 + i)) for i in range(5)]  # 5 work posts an hour apart: no burst, no volume
+
+    # "quiet" joined five weeks before and never posted: four quiet Tuesdays, a median of 0. "new"
+    # joined that Tuesday: no Tuesdays before to compare with, so no baseline nudge.
+    program = program_of(
+        sessions,
+        {"quiet": heavy_tuesday(), "new": heavy_tuesday()},
+        quiet={"consent_at": MONDAY_UTC - timedelta(weeks=5)},
+        new={"consent_at": MONDAY_UTC + timedelta(days=1)},
+    )
+    plans = plan_nudges(program)
+    assert [(p.handle, p.rule, p.work_posts, p.weekday_median) for p in plans] == [
+        ("quiet", "above_baseline", 5, 0.0)
+    ]
+
+
 def test_nobody_is_nudged_when_nudges_are_off(sessions):
     plans = plan_nudges(program_of(sessions, {"quiet": burst(0, 10, 8)}, quiet={"nudges_enabled": False}))
     assert plans == []
@@ -203,6 +221,9 @@ def test_one_pass_for_several_workspaces_equals_one_pass_each(sessions):
                 assert mixed.empty
                 continue
             pd.testing.assert_frame_equal(mixed.reset_index(drop=True), own.reset_index(drop=True))
+        mixed_days, own_days = together[wid].figures.history_days, alone[wid].figures.history_days
+        assert mixed_days.sort_index().to_dict() == own_days.sort_index().to_dict()
+        assert set(mixed_days.index) == mine
     assert together[empty].people == {} and together[empty].figures.local.empty
     assert build_digest(together[first], 1).current.figures["posts"] == 8
     # A batch's digests from the whole pass are each workspace's own digest, nobody else's posts.
