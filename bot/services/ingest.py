@@ -18,7 +18,7 @@ from bot.errors import PlumeError
 from bot.services.followers import take_snapshots
 from bot.services.polling import PollConfig, due_accounts, poll_account, resolve_handles
 from bot.services.refresh import refresh_period
-from bot.services.usage import CREDITS_KEY, MonthUsage, get_state, month_usage, set_state
+from bot.services.usage import CREDITS_KEY, budget_message, get_state, month_usage, set_state
 from bot.sources.x_api import XAuthError, XCreditsExhausted, XRateLimited, XSource
 from bot.storage.db import transaction
 from bot.storage.tables import XAccount
@@ -62,8 +62,9 @@ def run_cycle(
         if report.stopped:  # the budget ran out: no snapshots or refreshes either
             return report
         report.snapshots = take_snapshots(sessions=sessions, source=source, now=now())
-        refreshed = refresh_period(sessions=sessions, source=source, now=now())
+        refreshed = refresh_period(sessions=sessions, source=source, now=now(), budget_usd=budget_usd)
         report.refreshed, report.purged = refreshed.refreshed, refreshed.purged
+        report.stopped = refreshed.stopped
     except XCreditsExhausted as exc:
         with transaction(sessions) as session:
             set_state(
@@ -87,7 +88,7 @@ def _poll_due(sessions, source, now, config, budget_usd, report: CycleReport) ->
         with transaction(sessions) as session:
             usage = month_usage(session=session, now=moment, budget_usd=budget_usd)
         if usage.over_budget:
-            report.stopped = _budget_message(usage)
+            report.stopped = budget_message(usage)
             return
         try:
             report.new_posts += poll_account(
@@ -125,9 +126,4 @@ def _blocked(sessions: sessionmaker[Session], moment: datetime, budget_usd: floa
                 f"{credits.get('why')} (since {since}; after topping up: python -m bot usage --reset-credits)"
             )
         usage = month_usage(session=session, now=moment, budget_usd=budget_usd)
-    return _budget_message(usage) if usage.over_budget else None
-
-
-def _budget_message(usage: MonthUsage) -> str:
-    """The operator-facing reason polling stopped for the budget."""
-    return f"X budget of ${usage.budget_usd:.2f} reached (${usage.spend_usd:.2f} spent in {usage.month})"
+    return budget_message(usage) if usage.over_budget else None

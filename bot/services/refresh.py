@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.metrics.weeks import week_label
-from bot.services.usage import record_reads
+from bot.services.usage import budget_message, month_usage, record_reads
 from bot.sources.x_api import XSource
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, Post
@@ -26,6 +26,7 @@ class RefreshResult:
     period: str
     refreshed: int
     purged: int
+    stopped: str | None = None  # the budget ran out before the last batch
 
 
 def previous_period(now: datetime) -> tuple[str, datetime, datetime]:
@@ -35,8 +36,11 @@ def previous_period(now: datetime) -> tuple[str, datetime, datetime]:
     return week_label(start.replace(tzinfo=None)), start.astimezone(UTC), monday.astimezone(UTC)
 
 
-def refresh_period(*, sessions: sessionmaker[Session], source: XSource, now: datetime) -> RefreshResult:
-    """Refresh every tracked post of the last complete week not yet refreshed for it (100 per call)."""
+def refresh_period(
+    *, sessions: sessionmaker[Session], source: XSource, now: datetime, budget_usd: float | None = None
+) -> RefreshResult:
+    """Refresh every tracked post of the last complete week not yet refreshed for it (100 per call),
+    stopping before a call once the month's X budget is spent (the rest waits for the next cycle)."""
     label, start, end = previous_period(now)
     with transaction(sessions) as session:
         ids = list(
@@ -50,6 +54,10 @@ def refresh_period(*, sessions: sessionmaker[Session], source: XSource, now: dat
         )
     refreshed = purged = 0
     for offset in range(0, len(ids), 100):
+        with transaction(sessions) as session:
+            usage = month_usage(session=session, now=now, budget_usd=budget_usd)
+        if usage.over_budget:
+            return RefreshResult(label, refreshed, purged, stopped=budget_message(usage))
         batch = ids[offset : offset + 100]
         lookup = source.posts_by_ids(batch)
         with transaction(sessions) as session:

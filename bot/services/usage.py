@@ -84,3 +84,8 @@ def set_state(*, session: Session, key: str, value: dict[str, Any] | None, now: 
         session.add(ServiceState(key=key, value=value, updated_at=now))
     else:
         row.value, row.updated_at = value, now
+
+
+def budget_message(usage: MonthUsage) -> str:
+    """The operator-facing reason X reads stopped for the budget."""
+    return f"X budget of ${usage.budget_usd:.2f} reached (${usage.spend_usd:.2f} spent in {usage.month})"

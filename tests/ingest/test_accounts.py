@@ -36,6 +36,24 @@ def test_last_weeks_posts_are_refreshed_once_and_deleted_ones_purged(fake, inges
     assert ingest.cycle().refreshed == 0 and fake.billed_post_reads() == reads_before + 1
 
 
+def test_the_refresh_stops_between_batches_once_the_budget_is_spent(fake, ingest, sessions, clock):
+    fake.add_user(1, "ann")
+    # 250 posts of the week of 16-22 Nov, read on Wednesday 18th: 250 x $0.005 + one user read, $1.26.
+    seed_posts(fake, 1, 250, newest=START - timedelta(hours=1), every=timedelta(minutes=10), first_id=1000)
+    ingest.track("ann")
+    first = ingest.cycle(budget_usd=1.80)
+    assert first.stopped is None and fake.billed_post_reads() == 250
+    clock.advance(days=5)  # Monday 23 Nov: the week is complete, its 250 posts are due a refresh
+    report = ingest.cycle(budget_usd=1.80)
+    # A snapshot ($0.01), then batches of 100 ($0.50 each): $1.77 after the first, $2.27 after the
+    # second, so no third call.
+    assert report.refreshed == 200 and report.stopped.startswith("X budget of $1.80 reached")
+    assert fake.billed_post_reads() == 450
+    with transaction(sessions) as session:
+        waiting = session.scalars(select(Post.x_id).where(Post.refreshed_for.is_(None))).all()
+    assert len(waiting) == 50  # left for a cycle with budget
+
+
 def test_deleted_posts_are_purged_at_refresh(fake, ingest, sessions, clock):
     fake.add_user(1, "ann")
     fake.add_post(1, 500, START - timedelta(hours=2), "keep")
