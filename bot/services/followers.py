@@ -18,7 +18,10 @@ SNAPSHOT_EVERY = timedelta(days=7)
 
 
 def snapshots_due(*, sessions: sessionmaker[Session], now: datetime) -> list[tuple[int, int]]:
-    """(account id, X user id) of resolved accounts whose last snapshot is a week old or missing."""
+    """(account id, X user id) of resolved accounts whose last snapshot is a week old or missing.
+
+    Suspended and vanished accounts too: the weekly lookup is how a reinstated account is noticed
+    (and polled again), for one user read a week."""
     with transaction(sessions) as session:
         latest = dict(
             session.execute(
@@ -31,7 +34,6 @@ def snapshots_due(*, sessions: sessionmaker[Session], now: datetime) -> list[tup
             (a.id, a.x_user_id)
             for a in tracked_accounts(session)
             if a.x_user_id is not None
-            and a.status in ("active", "protected")
             and (a.id not in latest or _aware(latest[a.id]) <= now - SNAPSHOT_EVERY)
         ]
 

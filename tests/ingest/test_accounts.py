@@ -85,7 +85,7 @@ def test_weekly_snapshots_and_a_rename(fake, ingest, sessions, clock):
         assert len(session.scalars(select(FollowerSnapshot)).all()) == 2
 
 
-def test_protected_suspended_and_deleted_accounts_are_marked_and_skipped(fake, ingest, sessions, clock):
+def test_lost_accounts_are_marked_skipped_and_rechecked(fake, ingest, sessions, clock):
     for uid, name in ((1, "locked"), (2, "banned"), (3, "gone"), (4, "fine")):
         fake.add_user(uid, name)
         fake.add_post(uid, uid * 10, START - timedelta(hours=1), "hi")
@@ -102,6 +102,17 @@ def test_protected_suspended_and_deleted_accounts_are_marked_and_skipped(fake, i
         status = {a.handle: a.status for a in session.scalars(select(XAccount))}
     assert status == {"locked": "protected", "banned": "suspended", "gone": "not_found", "fine": "active"}
     assert 41 in posts(sessions)
+    # X reinstates "banned": the next weekly lookup notices, and it is polled again.
+    fake.restore(2)
+    fake.add_post(2, 21, START + timedelta(days=8), "back")
+    clock.advance(days=7, minutes=1)
+    ingest.cycle()
+    with transaction(sessions) as session:
+        status = {a.handle: a.status for a in session.scalars(select(XAccount))}
+    assert (status["banned"], status["gone"]) == ("active", "not_found")
+    clock.advance(hours=4, minutes=1)
+    ingest.cycle()
+    assert 21 in posts(sessions)
 
 
 def test_a_handle_that_does_not_exist_is_reported(fake, ingest, sessions):
