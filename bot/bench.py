@@ -139,7 +139,9 @@ def _warm_up(seed: int) -> float:
     rng = np.random.default_rng(seed + 1)
     started = time.perf_counter()
     people = synthetic_people(10, rng)
-    compute_figures(synthetic_posts(people, 2, rng), people, synthetic_snapshots(people, 2, rng))
+    figures = compute_figures(synthetic_posts(people, 2, rng), people, synthetic_snapshots(people, 2, rng))
+    weeks = list(figures.weekly.index.get_level_values("week").unique())
+    program_weeks(figures.weekly, figures.local, pd.Series(0, index=people.index), weeks, {0: 5})
     return time.perf_counter() - started
 
 

@@ -54,7 +54,7 @@ def program_weeks(
     )
     keys = [owners.reindex(rows.index.get_level_values(0)).to_numpy(), rows.index.get_level_values("week")]
     sums = frame.groupby(keys).sum().to_dict("index") if len(frame) else {}
-    own = local[local["week"].isin(wanted) & local["own"]]
+    own = local.loc[local["week"].isin(wanted) & local["own"], ["ambassador_id", "week", "engagement"]]
     engagement = own.groupby([owners.reindex(own["ambassador_id"]).to_numpy(), own["week"].to_numpy()])[
         "engagement"
     ].agg(["size", "median"])
