@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.jobs.fanout import batches, chart_renderer, fan_out, worker_process
@@ -19,7 +18,6 @@ from bot.messages.model import Message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
-from bot.schedule import WorkSchedule, current_shift_day
 from bot.services.delivery import MarkWriter, Notifier, Outcome, mark_writer
 from bot.services.digest import DigestData, build_digest
 from bot.services.ingest import CycleReport, run_cycle
@@ -34,11 +32,12 @@ from bot.services.sending import (
     send_digest,
     send_nudges,
     send_recaps,
+    shift_weeks,
 )
 from bot.services.settings import workspace_settings
 from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
-from bot.storage.tables import Ambassador, Workspace
+from bot.storage.tables import Workspace
 
 
 def _now() -> datetime:
@@ -118,7 +117,8 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
     if not ids:
         return
     with transaction(runtime.sessions) as session:
-        rules_of = {w.id: rules_from(workspace_settings(w)) for w in session.scalars(select(Workspace))}
+        workspaces = session.scalars(select(Workspace).where(Workspace.id.in_(ids)))
+        rules_of = {w.id: rules_from(workspace_settings(w)) for w in workspaces}
         weeks = shift_weeks(session, ids, now)
     planned: dict[int, list] = {}
 
@@ -143,22 +143,6 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
             )
 
         fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
-
-
-def shift_weeks(session: Session, workspace_ids: list[int], now: datetime) -> list[str]:
-    """The ISO weeks of everyone's current shift day: usually one, even on a Monday (a second only
-    when someone is still in Sunday's shift). Computed per distinct zone and hours, not per person."""
-    kinds = session.execute(
-        select(Ambassador.timezone, Ambassador.work_start, Ambassador.work_end)
-        .where(Ambassador.workspace_id.in_(workspace_ids))
-        .distinct()
-    )
-    return sorted(
-        {
-            week_label(current_shift_day(WorkSchedule(tz=tz, start_minute=start, end_minute=end), now))
-            for tz, start, end in kinds
-        }
-    )
 
 
 def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:

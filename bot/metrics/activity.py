@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -12,13 +14,20 @@ def activity_counts(local: pd.DataFrame) -> pd.DataFrame:
     return counts.rename("posts").reset_index()
 
 
-def activity_matrix(counts: pd.DataFrame) -> np.ndarray:
-    """A 7 x 24 matrix (Monday first, hour 0 first) summing the given long-form counts."""
-    matrix = np.zeros((7, 24), dtype="int64")
-    if len(counts):
-        np.add.at(
-            matrix,
-            (counts["weekday"].to_numpy().astype(int), counts["hour"].to_numpy().astype(int)),
-            counts["posts"].to_numpy(),
-        )
-    return matrix
+def activity_matrices(counts: pd.DataFrame, keys: Sequence[int], row_keys: np.ndarray) -> np.ndarray:
+    """One 7 x 24 matrix (Monday first, hour 0 first) per key, in `keys` order, summing the long-form
+    counts whose row key (`row_keys`, one per row: a person, or the program they belong to) is that
+    key; rows of any other key are left out. One pass for all of them."""
+    matrices = np.zeros((len(keys), 7, 24), dtype="int64")
+    position = pd.Series(np.arange(len(keys)), index=pd.Index(keys)).reindex(row_keys).to_numpy()
+    known = ~np.isnan(position)
+    np.add.at(
+        matrices,
+        (
+            position[known].astype(int),
+            counts["weekday"].to_numpy()[known].astype(int),
+            counts["hour"].to_numpy()[known].astype(int),
+        ),
+        counts["posts"].to_numpy()[known],
+    )
+    return matrices

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bot.metrics.activity import activity_matrices
 from bot.metrics.engine import Figures
 from bot.metrics.weeks import week_label
 
@@ -67,21 +68,8 @@ def _week_rows(table: pd.DataFrame, week: pd.Timestamp) -> dict[int, dict[str, A
 
 def _hour_weekday(activity: pd.DataFrame, week: pd.Timestamp, ambassador_ids: Sequence[int]) -> np.ndarray:
     """A 7 x 24 posts matrix per person (in the order given) for `week`."""
-    matrices = np.zeros((len(ambassador_ids), 7, 24), dtype="int64")
     counts = activity[activity["week"] == week]
-    position = pd.Series(np.arange(len(ambassador_ids)), index=pd.Index(ambassador_ids))
-    people = position.reindex(counts["ambassador_id"].to_numpy()).to_numpy()
-    known = ~np.isnan(people)
-    np.add.at(
-        matrices,
-        (
-            people[known].astype(int),
-            counts["weekday"].to_numpy()[known].astype(int),
-            counts["hour"].to_numpy()[known].astype(int),
-        ),
-        counts["posts"].to_numpy()[known],
-    )
-    return matrices
+    return activity_matrices(counts, ambassador_ids, counts["ambassador_id"].to_numpy())
 
 
 def _baseline_weeks(figures: Figures, week: pd.Timestamp) -> pd.Series:

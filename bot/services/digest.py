@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bot.metrics.activity import activity_matrices
 from bot.metrics.program import ProgramWeek, program_weeks
 from bot.metrics.weeks import week_label
-from bot.services.program import Program
+from bot.services.program import Program, workspace_owners
 
 HIGHLIGHTS = 3
 TREND_WEEKS = 5
@@ -59,7 +60,7 @@ def build_digests(
     few groupbys instead of a dozen pandas passes per workspace. `owners` (ambassador id -> key)
     defaults to each person's workspace."""
     if owners is None:
-        owners = pd.Series({pid: p.workspace_id for pid, p in whole.people.items()}, dtype="int64")
+        owners = workspace_owners(whole)
     figures, week = whole.figures, whole.week
     trend_weeks = [week - pd.Timedelta(weeks=n) for n in reversed(range(TREND_WEEKS))]
     weeks = sorted({*trend_weeks, week - pd.Timedelta(weeks=1)})
@@ -90,18 +91,7 @@ def _heatmaps(
 ) -> dict[int, tuple[tuple[int, ...], ...]]:
     """Each program's hour x weekday posts in `week`, summed in one pass into a matrix per program."""
     counts = activity[activity["week"] == week]
-    position = pd.Series(range(len(keys)), index=keys).reindex(owners.reindex(counts["ambassador_id"]))
-    matrices = np.zeros((len(keys), 7, 24), dtype="int64")
-    known = position.notna().to_numpy()
-    np.add.at(
-        matrices,
-        (
-            position.to_numpy()[known].astype(int),
-            counts["weekday"].to_numpy()[known].astype(int),
-            counts["hour"].to_numpy()[known].astype(int),
-        ),
-        counts["posts"].to_numpy()[known],
-    )
+    matrices = activity_matrices(counts, keys, owners.reindex(counts["ambassador_id"]).to_numpy())
     return {key: tuple(tuple(int(v) for v in row) for row in matrices[n]) for n, key in enumerate(keys)}
 
 

@@ -88,10 +88,14 @@ def load_whole(
     return Program(week=week, people=people, figures=figures)
 
 
+def workspace_owners(program: Program) -> pd.Series:
+    """Ambassador id -> their workspace id, for everyone in `program`."""
+    return pd.Series({pid: p.workspace_id for pid, p in program.people.items()}, dtype="int64")
+
+
 def split_program(whole: Program, workspace_ids: Sequence[int]) -> dict[int, Program]:
     """Each workspace's own program out of a whole one."""
-    owners = pd.Series({pid: p.workspace_id for pid, p in whole.people.items()}, dtype="int64")
-    parts = split_figures(whole.figures, owners)
+    parts = split_figures(whole.figures, workspace_owners(whole))
     people: dict[int, dict[int, Person]] = {wid: {} for wid in workspace_ids}
     for pid, person in whole.people.items():
         people[person.workspace_id][pid] = person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -17,8 +17,8 @@ from bot.messages.recap import recap_message
 from bot.messages.replies import notice
 from bot.metrics.bursts import BurstRule
 from bot.metrics.nudges import NudgeRules
-from bot.metrics.weeks import parse_week
-from bot.schedule import current_shift_day, is_working
+from bot.metrics.weeks import parse_week, week_label
+from bot.schedule import WorkSchedule, current_shift_day, is_working
 from bot.services.delivery import (
     REPORTED,
     DeliveryFailed,
@@ -177,10 +177,20 @@ def rules_from(settings: dict) -> NudgeRules:
     )
 
 
-def nudge_weeks(now: datetime) -> list[str]:
-    """The ISO weeks holding someone's current shift day at UTC `now`: shift days are local dates
-    (UTC-12 to UTC+14), and a night shift's is the day before. Usually one week, two around Monday."""
-    return sorted({(now + timedelta(hours=hours)).strftime("%G-W%V") for hours in (-36, 14)})
+def shift_weeks(session: Session, workspace_ids: list[int], now: datetime) -> list[str]:
+    """The ISO weeks of everyone's current shift day: usually one, even on a Monday (a second only
+    when someone is still in Sunday's shift). Computed per distinct zone and hours, not per person."""
+    kinds = session.execute(
+        select(Ambassador.timezone, Ambassador.work_start, Ambassador.work_end)
+        .where(Ambassador.workspace_id.in_(workspace_ids))
+        .distinct()
+    )
+    return sorted(
+        {
+            week_label(current_shift_day(WorkSchedule(tz=tz, start_minute=start, end_minute=end), now))
+            for tz, start, end in kinds
+        }
+    )
 
 
 def send_nudges(
@@ -199,7 +209,7 @@ def send_nudges(
         if planned is None:
             programs = [
                 load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
-                for week in nudge_weeks(now)
+                for week in shift_weeks(session, [workspace_id], now)
             ]
             planned = nudge_plans(programs, rules)
     outcomes = []

@@ -63,7 +63,7 @@ def notifier(settings, runtime):
     return SlackNotifier(settings, runtime)
 
 
-def digest_once(runtime, notifier, workspace_id: int, out_dir):
+def digest_once(runtime, notifier, workspace_id: int, out_dir, marks=None):
     """This week's digest of `workspace_id`, through the real sending code."""
     return send_digest(
         sessions=runtime.sessions,
@@ -72,6 +72,7 @@ def digest_once(runtime, notifier, workspace_id: int, out_dir):
         week=WEEK,
         now=NOW,
         out_dir=out_dir,
+        marks=marks,
     )
 
 
@@ -115,15 +116,7 @@ def test_batched_marks_are_written_and_lost_ones_are_recovered_not_resent(
     runtime, notifier, slack, program, tmp_path
 ):
     with mark_writer(runtime.sessions) as marks:
-        sent = send_digest(
-            sessions=runtime.sessions,
-            notifier=notifier,
-            workspace_id=program,
-            week=WEEK,
-            now=NOW,
-            out_dir=tmp_path,
-            marks=marks,
-        )
+        sent = digest_once(runtime, notifier, program, tmp_path, marks)
     with transaction(runtime.sessions) as session:
         row = session.scalars(select(DigestLog)).one()
         assert (sent.status, row.status, row.message_ref, row.sent_at) == ("sent", "sent", sent.ref, NOW)
