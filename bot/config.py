@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     PLUME_OUTPUT_DIR: Path = REPO_ROOT / "demo-output"
     LOG_LEVEL: str = "INFO"
 
+    @property
+    def serves_many_workspaces(self) -> bool:
+        """Installed into many organisations' workspaces (OAuth): ledgers that span them are not shown
+        to any one organisation's admins."""
+        return bool(self.SLACK_CLIENT_ID)
+
     @field_validator("DATABASE_URL")
     @classmethod
     def _known_database(cls, value: str) -> str:

@@ -1,8 +1,10 @@
-"""The `/plume` command grammar: what a person typed -> one frozen Command, or a CommandError.
+"""The Plume command grammar: what a person typed -> one frozen Command, or a CommandError.
 
-Pure and platform-neutral (no I/O, no storage, no permissions): Slack's wire forms for people and
-channels (`<@U…>`, `<#C…|name>`) are understood only where a command expects them. Whatever comes in,
-the result is a Command or a CommandError whose text echoes at most 40 inert characters of the input.
+Pure and platform-neutral (no I/O, no storage, no permissions). It reads neutral tokens
+(`bot.commands.tokens`): each platform's listener turns its own syntax for people and channels into
+references first. Usage lines and suggestions are command hints (`bot.messages.text.Hint`), which each
+platform renders its own way (`/plume me` on Slack, `me` on Teams). Whatever comes in, the result is a
+Command or a CommandError whose text echoes at most 40 inert characters of the input.
 """
 
 from __future__ import annotations
@@ -16,7 +18,21 @@ from functools import lru_cache, partial
 from typing import Literal
 from zoneinfo import available_timezones
 
+from bot.commands.tokens import ChannelRef, Token, UserRef, shown
 from bot.errors import InvalidInput
+from bot.messages.text import (
+    SLASH_PREFIX,
+    Code,
+    Hint,
+    LinkRun,
+    Plain,
+    Text,
+    as_text,
+    code,
+    hint,
+    markdown,
+    text,
+)
 from bot.metrics.weeks import parse_week, week_label
 from bot.schedule import DAY_NAMES, parse_days, parse_hours, parse_topics, parse_tz
 from bot.services.ambassadors import normalize_handle
@@ -155,26 +171,27 @@ Command = (
     | AdminDigestPreview
 )
 
-# Usage lines keyed by command path; every CommandError.usage is one of these values.
+# Usage lines keyed by command path, as commands without a platform's prefix (rendered as hints);
+# every CommandError.usage is one of these values.
 _USAGE: dict[str, str] = {
-    "help": "/plume help",
-    "join": "/plume join @handle",
-    "leave": "/plume leave",
-    "me": "/plume me [YYYY-Www]",
-    "hours": "/plume hours HH:MM-HH:MM [days] [Area/City]",
-    "nudges": "/plume nudges on|off|log",
-    "nudges snooze": "/plume nudges snooze Nd|Nw",
-    "topics": "/plume topics add|remove topic[, topic…]",
-    "topics list": "/plume topics list",
-    "export": "/plume export",
-    "forget": "/plume forget",
-    "highlights": "/plume highlights on|off",
-    "recap": "/plume recap on|off",
-    "admin channel": "/plume admin channel #channel",
-    "admin invite": "/plume admin invite @user @handle",
-    "admin status": "/plume admin status",
-    "admin settings": "/plume admin settings [KEY VALUE]",
-    "admin digest preview": "/plume admin digest preview",
+    "help": "help",
+    "join": "join @handle",
+    "leave": "leave",
+    "me": "me [YYYY-Www]",
+    "hours": "hours HH:MM-HH:MM [days] [Area/City]",
+    "nudges": "nudges on|off|log",
+    "nudges snooze": "nudges snooze Nd|Nw",
+    "topics": "topics add|remove topic[, topic…]",
+    "topics list": "topics list",
+    "export": "export",
+    "forget": "forget",
+    "highlights": "highlights on|off",
+    "recap": "recap on|off",
+    "admin channel": "admin channel #channel",
+    "admin invite": "admin invite @user @handle",
+    "admin status": "admin status",
+    "admin settings": "admin settings [KEY VALUE]",
+    "admin digest preview": "admin digest preview",
 }
 
 HELP_LINES: tuple[tuple[str, str], ...] = tuple(
@@ -206,19 +223,25 @@ HELP_LINES: tuple[tuple[str, str], ...] = tuple(
 
 
 class CommandError(InvalidInput):
-    """A command that does not parse: a short, inert message and the closest valid usage line."""
+    """A command that does not parse: a short, inert message and the closest valid usage line (a
+    command, shown as a hint)."""
 
-    def __init__(self, message: str, usage: str = _USAGE["help"]) -> None:
-        """Keep message and usage apart for renderers; `str()` gives both, usage on its own line."""
+    def __init__(self, message: str | Text, usage: str = _USAGE["help"]) -> None:
+        """Keep message and usage apart for renderers; `text` gives both, usage on its own line."""
         # Echoes are already made inert where they are built; this pass guards against a future slip.
-        self.message = _inert(message)
+        self.message_text = _inert_text(as_text(message))
         self.usage = _inert(usage)
-        super().__init__(f"{self.message}\nTry: `{self.usage}`")
+        super().__init__(text(self.message_text, "\nTry: ", hint(self.usage)))
+
+    @property
+    def message(self) -> str:
+        """The message in the default rendering (hints as `/plume …`)."""
+        return markdown(self.message_text)
 
 
-def help_text() -> str:
+def help_text(prefix: str = SLASH_PREFIX) -> str:
     """Every command and what it does, one per line, as plain text."""
-    return "\n".join(f"{usage} — {description}" for usage, description in HELP_LINES)
+    return "\n".join(f"{prefix}{usage} — {description}" for usage, description in HELP_LINES)
 
 
 # --- making echoed text harmless -------------------------------------------------------------------
@@ -228,14 +251,33 @@ _ECHO_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "&": "＆", "`": "'", 
 _INERT_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
 
 
-def _inert(text: str) -> str:
+def _inert(value: str) -> str:
     """Text without control, format or unassigned characters, and with `<`, `>`, `&` swapped out."""
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").translate(_INERT_LOOKALIKES)
+    return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C").translate(_INERT_LOOKALIKES)
 
 
-def _echo(text: str, limit: int = ECHO_LIMIT) -> str:
+def _inert_text(value: Text) -> Text:
+    """Every run of a message made inert (a link or mention never comes from what was typed)."""
+    runs = []
+    for run in value.runs:
+        if isinstance(run, Plain | Code):
+            runs.append(type(run)(_inert(run.text)))
+        elif isinstance(run, Hint):
+            runs.append(Hint(_inert(run.command), run.code))
+        elif not isinstance(run, LinkRun):
+            runs.append(run)
+    return Text(tuple(runs))
+
+
+def _quoted_as_code(message: str) -> Text:
+    """`Hours '25:00' are…` -> the quoted part as a code span (schedule errors quote their value)."""
+    parts = message.split("'")
+    return text(*(code(part) if i % 2 else part for i, part in enumerate(parts)))
+
+
+def _echo(typed: Token, limit: int = ECHO_LIMIT) -> str:
     """At most `limit` characters of what the person typed, made inert for any chat renderer."""
-    clean = _inert(" ".join(text.split())).translate(_ECHO_LOOKALIKES)
+    clean = _inert(" ".join(shown(typed).split())).translate(_ECHO_LOOKALIKES)
     if not clean:
         return "…"
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
@@ -243,32 +285,35 @@ def _echo(text: str, limit: int = ECHO_LIMIT) -> str:
 
 # --- entry point ---------------------------------------------------------------------------------
 
-# A Slack mention or link (`<@U1|jo smith>`) stays one token even with spaces inside.
-_TOKEN = re.compile(r"<[^<>]*>(?!\S)|\S+")
-
-
-def parse_command(text: str) -> Command:
-    """Parse what followed `/plume`; anything that is not a command raises CommandError."""
-    if not isinstance(text, str):
+def parse_command(tokens: Sequence[Token] | str) -> Command:
+    """Parse a command from neutral tokens (a plain string is split into words); anything that is
+    not a command raises CommandError."""
+    if isinstance(tokens, str):
+        tokens = tokens.split()
+    if not isinstance(tokens, list | tuple) or not all(isinstance(t, Token) for t in tokens):
         raise CommandError("I could not read that command.")
-    collapsed = " ".join(text.split())
-    if len(collapsed) > MAX_TEXT:
+    words = [t for t in tokens if not isinstance(t, str) or t.split()]
+    if sum(len(shown(t)) + 1 for t in words) - 1 > MAX_TEXT:
         raise CommandError(f"That is too long for a command (at most {MAX_TEXT} characters).")
-    words = _TOKEN.findall(collapsed)
-    if words and words[0].casefold() == "/plume":
+    if words and isinstance(words[0], str) and words[0].casefold() == "/plume":
         words = words[1:]
     if not words:
         return Help()
-    handler = _VERBS.get(words[0].casefold())
+    handler = _VERBS.get(words[0].casefold()) if isinstance(words[0], str) else None
     if handler is None:
         raise _unknown(words[0], words[1:], (), _TOP_CHOICES, "a Plume command")
     return handler(words[1:])
 
 
-def _parses(text: str) -> bool:
+def _plain_words(args: Sequence[Token]) -> list[str] | None:
+    """The words, or None when a person or channel reference is among them."""
+    return None if any(not isinstance(a, str) for a in args) else list(args)
+
+
+def _parses(command: str) -> bool:
     """Whether a corrected command would parse (used to decide how much to suggest)."""
     try:
-        parse_command(text)
+        parse_command(command)
     except CommandError:
         return False
     return True
@@ -290,104 +335,109 @@ def _usage_for(path: str) -> str:
 _WORD = re.compile(r"[a-z][a-z0-9_-]{0,29}")
 
 
-def _closest(word: str, choices: Mapping[str, object]) -> list[str]:
+def _closest(word: Token, choices: Mapping[str, object]) -> list[str]:
     """The closest choice to a mistyped word, if any; `<!channel>` or a 30-letter blob is nobody's typo."""
+    if not isinstance(word, str):
+        return []
     typed = word.casefold()
     return difflib.get_close_matches(typed, list(choices), n=1) if _WORD.fullmatch(typed) else []
 
 
 def _unknown(
-    word: str, rest: Sequence[str], path: tuple[str, ...], choices: Mapping[str, str], what: str
+    word: Token, rest: Sequence[Token], path: tuple[str, ...], choices: Mapping[str, str], what: str
 ) -> CommandError:
     """An error for a word that is not valid here, suggesting the closest one when there is one."""
     close = _closest(word, choices)
     if not close:
-        return CommandError(f"`{_echo(word, 30)}` is not {what}.", _usage_for(" ".join(path)))
+        return CommandError(text(code(_echo(word, 30)), f" is not {what}."), _usage_for(" ".join(path)))
     fixed = " ".join([*path, choices[close[0]]])
-    shown = _echo(word, 20)
-    message = (
-        f"`{shown}` is not {what}. Did you mean `/plume {_example(fixed, rest, ECHO_LIMIT - len(shown))}`?"
-    )
+    echoed = _echo(word, 20)
+    example = _example(fixed, rest, ECHO_LIMIT - len(echoed))
+    message = text(code(echoed), f" is not {what}. Did you mean ", hint(example), "?")
     # The words after the typo often name the sub-command (`admn settings …`): use them for the usage.
-    usage = _usage_for(" ".join([fixed, *(w.casefold() for w in rest[:2])]))
+    usage = _usage_for(" ".join([fixed, *(shown(w).casefold() for w in rest[:2])]))
     return CommandError(message, _usage_for(fixed) if usage == _USAGE["help"] else usage)
 
 
-def _example(fixed: str, rest: Sequence[str], budget: int) -> str:
+def _example(fixed: str, rest: Sequence[Token], budget: int) -> str:
     """The corrected command to suggest: with the rest of the line when that works, else its keywords."""
-    tail = " ".join(rest)
+    # A picked person or channel cannot be typed back as a word: then only the keywords are suggested.
+    tail = " ".join(rest) if _plain_words(rest) is not None else ""
     # The rest is repeated only within the echo budget, when it can be pasted back exactly (nothing was
     # neutralized) and makes the corrected command work.
     if tail and len(tail) <= budget and _echo(tail) == tail and _parses(f"{fixed} {tail}"):
         return f"{fixed} {tail}"
     for size in (2, 1):
-        longer = " ".join([fixed, *(w.casefold() for w in rest[:size])])
+        longer = " ".join([fixed, *(shown(w).casefold() for w in rest[:size])])
         if len(rest) >= size and any(key == longer or key.startswith(longer + " ") for key in _USAGE):
             return longer
     return fixed
 
 
-def _no_args(command: Command, key: str, args: Sequence[str]) -> Command:
+def _no_args(command: Command, key: str, args: Sequence[Token]) -> Command:
     """A command that takes nothing after it; extra words are refused (leave and forget are final)."""
     if args:
-        raise CommandError(f"`/plume {key}` takes nothing after it.", _USAGE[key])
+        raise CommandError(text(hint(key), " takes nothing after it."), _USAGE[key])
     return command
 
 
 # --- people's commands ---------------------------------------------------------------------------
 
 
-def _help(args: Sequence[str]) -> Help:
+def _help(args: Sequence[Token]) -> Help:
     """Help ignores anything after it: asking for help should never fail."""
     return Help()
 
 
-def _handle(token: str, key: str) -> str:
+def _handle(token: Token, key: str) -> str:
     """An X handle without its @, or a CommandError in the words of `key`'s usage."""
     try:
+        if not isinstance(token, str):
+            raise InvalidInput(shown(token))
         return normalize_handle(token)
     except InvalidInput:
-        message = f"`{_echo(token, 30)}` is not an X handle (1-15 letters, digits or _)."
+        message = text(code(_echo(token, 30)), " is not an X handle (1-15 letters, digits or _).")
         raise CommandError(message, _USAGE[key]) from None
 
 
-def _join(args: Sequence[str]) -> Join:
+def _join(args: Sequence[Token]) -> Join:
     """`join @handle`."""
     if len(args) != 1:
-        raise CommandError("Give your X handle, like `/plume join @your_handle`.", _USAGE["join"])
+        raise CommandError(text("Give your X handle, like ", hint("join @your_handle"), "."), _USAGE["join"])
     return Join(_handle(args[0], "join"))
 
 
-def _me(args: Sequence[str]) -> Me:
+def _me(args: Sequence[Token]) -> Me:
     """`me [YYYY-Www]`, keeping the week's canonical label."""
     if not args:
         return Me()
     if len(args) > 1:
-        raise CommandError("Give at most one week, like `2026-W46`.", _USAGE["me"])
+        raise CommandError(text("Give at most one week, like ", code("2026-W46"), "."), _USAGE["me"])
     token = args[0]
     try:
-        if not token.isascii():  # Unicode digits would parse, but nobody means them
-            raise InvalidInput(token)
+        if not isinstance(token, str) or not token.isascii():  # Unicode digits parse, nobody means them
+            raise InvalidInput(shown(token))
         return Me(week_label(parse_week(token)))
     except (InvalidInput, ValueError):  # ValueError: a year pandas cannot hold
-        raise CommandError(f"`{_echo(token)}` is not an ISO week like 2026-W46.", _USAGE["me"]) from None
+        message = text(code(_echo(token)), " is not an ISO week like 2026-W46.")
+        raise CommandError(message, _USAGE["me"]) from None
 
 
 _HOURS_LEAD = re.compile(r"([0-9]{1,2}:[0-9]{2}) ?- ?([0-9]{1,2}:[0-9]{2})(?: (.+))?")
 
 
-def _hours(args: Sequence[str]) -> Hours:
+def _hours(args: Sequence[Token]) -> Hours:
     """`hours HH:MM-HH:MM` then optional days and timezone in any order."""
-    rest = " ".join(args).replace("–", "-").replace("—", "-")  # typographic dashes from autocorrect
-    match = _HOURS_LEAD.fullmatch(rest)
+    words = _plain_words(args)
+    rest = " ".join(words or ()).replace("–", "-").replace("—", "-")  # dashes from autocorrect
+    match = _HOURS_LEAD.fullmatch(rest) if words is not None else None
     if not match:
-        raise CommandError(
-            "Give your hours like `09:00-18:00`, then days and timezone if needed.", _USAGE["hours"]
-        )
+        message = text("Give your hours like ", code("09:00-18:00"), ", then days and timezone if needed.")
+        raise CommandError(message, _USAGE["hours"])
     try:
         start, end = parse_hours(f"{match[1]}-{match[2]}")
     except InvalidInput as exc:  # its message quotes only the 11 characters matched above
-        raise CommandError(_echo(str(exc), 80).replace("'", "`"), _USAGE["hours"]) from None
+        raise CommandError(_quoted_as_code(_echo(str(exc), 80)), _USAGE["hours"]) from None
     days, tz = _days_and_zone((match[3] or "").split())
     return Hours(start, end, days, tz)
 
@@ -397,24 +447,24 @@ def _days_and_zone(tokens: Sequence[str]) -> tuple[tuple[int, ...] | None, str |
     zones = [t for t in tokens if "/" in t or t.casefold() in _zone_map()]
     day_words = [t for t in tokens if t not in zones]
     if len(zones) > 1:
-        raise CommandError("Give one timezone, like `Europe/Paris`.", _USAGE["hours"])
+        raise CommandError(text("Give one timezone, like ", code("Europe/Paris"), "."), _USAGE["hours"])
     tz = None
     if zones:
         try:
             tz = _canonical_zone(zones[0])
         except InvalidInput:
-            message = f"`{_echo(zones[0])}` is not a timezone like Europe/Paris."
+            message = text(code(_echo(zones[0])), " is not a timezone like Europe/Paris.")
             raise CommandError(message, _USAGE["hours"]) from None
     return (_days(" ".join(day_words)) if day_words else None), tz
 
 
-def _days(text: str) -> tuple[int, ...]:
+def _days(days_text: str) -> tuple[int, ...]:
     """Work days written `mon-fri`, `mon, wed, fri`, `mon wed fri` or `sun - thu`."""
-    compact = re.sub(r"[ ,]+", ",", re.sub(r" ?- ?", "-", text)).strip(",")
+    compact = re.sub(r"[ ,]+", ",", re.sub(r" ?- ?", "-", days_text)).strip(",")
     try:
         return parse_days(compact)
     except InvalidInput:
-        message = f"`{_echo(text)}` are not days like mon-fri or mon,wed,fri."
+        message = text(code(_echo(days_text)), " are not days like mon-fri or mon,wed,fri.")
         raise CommandError(message, _USAGE["hours"]) from None
 
 
@@ -424,51 +474,59 @@ def _zone_map() -> dict[str, str]:
     return {name.casefold(): name for name in available_timezones()} | {"utc": "UTC"}
 
 
-def _canonical_zone(text: str) -> str:
+def _canonical_zone(name: str) -> str:
     """`europe/paris` -> `Europe/Paris`, validated by parse_tz; InvalidInput otherwise."""
-    return parse_tz(_zone_map().get(text.casefold(), text))
+    return parse_tz(_zone_map().get(name.casefold(), name))
 
 
 _SNOOZE = re.compile(r"([0-9]{1,3})(d|days?|w|weeks?)?")
 
 
-def _nudges(args: Sequence[str]) -> Nudges:
+def _nudges(args: Sequence[Token]) -> Nudges:
     """`nudges on|off|log` or `nudges snooze Nd|Nw`."""
     if not args:
-        raise CommandError("Say `on`, `off`, `log` or `snooze 7d`.", _USAGE["nudges"])
-    action = args[0].casefold()
-    if action in ("on", "off", "log"):
+        options = (code("on"), ", ", code("off"), ", ", code("log"), " or ", code("snooze 7d"))
+        message = text("Say ", *options, ".")
+        raise CommandError(message, _USAGE["nudges"])
+    action = shown(args[0]).casefold()
+    if action in ("on", "off", "log") and isinstance(args[0], str):
         if len(args) > 1:
-            raise CommandError(f"`/plume nudges {action}` takes nothing after it.", _USAGE["nudges"])
+            message = text(hint(f"nudges {action}"), " takes nothing after it.")
+            raise CommandError(message, _USAGE["nudges"])
         return Nudges(action)
-    if action == "snooze":
+    if action == "snooze" and isinstance(args[0], str):
         return Nudges("snooze", _snooze_days(args[1:]))
     choices = {word: word for word in ("on", "off", "log", "snooze")}
     raise _unknown(args[0], args[1:], ("nudges",), choices, "a nudges option")
 
 
-def _snooze_days(args: Sequence[str]) -> int:
+def _snooze_days(args: Sequence[Token]) -> int:
     """`7d`, `7`, `7 days`, `2w` -> days, within 1 to 90."""
-    text = "".join(args).casefold()
-    match = _SNOOZE.fullmatch(text)
+    typed = "".join(shown(a) for a in args).casefold()
+    match = _SNOOZE.fullmatch(typed) if _plain_words(args) is not None else None
     if not match:
-        raise CommandError("Snooze for some days or weeks, like `7d` or `2w`.", _USAGE["nudges snooze"])
+        message = text("Snooze for some days or weeks, like ", code("7d"), " or ", code("2w"), ".")
+        raise CommandError(message, _USAGE["nudges snooze"])
     days = int(match[1]) * (7 if (match[2] or "d").startswith("w") else 1)
     if not 1 <= days <= MAX_SNOOZE_DAYS:
-        message = f"Snooze for 1 to {MAX_SNOOZE_DAYS} days; `{_echo(text)}` is {days} days."
+        message = text(f"Snooze for 1 to {MAX_SNOOZE_DAYS} days; ", code(_echo(typed)), f" is {days} days.")
         raise CommandError(message, _USAGE["nudges snooze"])
     return days
 
 
-def _topics(args: Sequence[str]) -> Topics:
+def _topics(args: Sequence[Token]) -> Topics:
     """`topics add|remove T[, T…]`, `topics list`, and bare `topics` as list."""
-    action = args[0].casefold() if args else "list"
+    action = shown(args[0]).casefold() if args else "list"
     if action == "list":
         if args[1:]:
-            raise CommandError("`/plume topics list` takes nothing after it.", _USAGE["topics list"])
+            message = text(hint("topics list"), " takes nothing after it.")
+            raise CommandError(message, _USAGE["topics list"])
         return Topics("list")
     if action in ("add", "remove"):
-        return Topics(action, _topic_list(" ".join(args[1:])))
+        words = _plain_words(args[1:])
+        if words is None:
+            raise CommandError("Topics cannot contain mentions, links or angle brackets.", _USAGE["topics"])
+        return Topics(action, _topic_list(" ".join(words)))
     choices = {word: word for word in ("add", "remove", "list")}
     raise _unknown(args[0], args[1:], ("topics",), choices, "a topics option")
 
@@ -477,122 +535,124 @@ def _topics(args: Sequence[str]) -> Topics:
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _topic_list(text: str) -> tuple[str, ...]:
+def _topic_list(typed: str) -> tuple[str, ...]:
     """Comma-separated topics, each at most 50 characters, at most 20, free of markup and controls."""
-    # Slack sends a typed `&` as `&amp;` (and `<`, `>` as entities); store what the person typed.
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    if "<" in text or ">" in text:
+    if "<" in typed or ">" in typed:
         raise CommandError("Topics cannot contain mentions, links or angle brackets.", _USAGE["topics"])
-    if any(ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+    if any(ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs") for ch in typed):
         raise CommandError("Topics cannot contain control characters.", _USAGE["topics"])
-    topics = parse_topics(text)
+    topics = parse_topics(typed)
     if not topics:
-        raise CommandError("Name at least one topic, like `b2b, #marketing`.", _USAGE["topics"])
+        message = text("Name at least one topic, like ", code("b2b, #marketing"), ".")
+        raise CommandError(message, _USAGE["topics"])
     if len(topics) > MAX_TOPICS_PER_COMMAND:
         message = f"At most {MAX_TOPICS_PER_COMMAND} topics at a time; that was {len(topics)}."
         raise CommandError(message, _USAGE["topics"])
     for topic in topics:
         if len(topic) > MAX_TOPIC_LENGTH:
-            message = f"`{_echo(topic, 30)}` is longer than {MAX_TOPIC_LENGTH} characters."
+            message = text(code(_echo(topic, 30)), f" is longer than {MAX_TOPIC_LENGTH} characters.")
             raise CommandError(message, _USAGE["topics"])
     return topics
 
 
-def _switch(make: Callable[[bool], Command], key: str, args: Sequence[str]) -> Command:
+def _switch(make: Callable[[bool], Command], key: str, args: Sequence[Token]) -> Command:
     """`highlights on|off` and `recap on|off`."""
-    if len(args) == 1 and args[0].casefold() in ("on", "off"):
+    if len(args) == 1 and isinstance(args[0], str) and args[0].casefold() in ("on", "off"):
         return make(args[0].casefold() == "on")
     if len(args) == 1:
         raise _unknown(args[0], (), (key,), {"on": "on", "off": "off"}, f"a {key} option")
-    raise CommandError("Say `on` or `off`.", _USAGE[key])
+    raise CommandError(text("Say ", code("on"), " or ", code("off"), "."), _USAGE[key])
 
 
 # --- admin commands ------------------------------------------------------------------------------
 
-_SLACK_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,})(?:\|([^<>|]*))?>")
-_SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>")
 _CHANNEL_NAME = re.compile(r"[\w-]{1,80}")
 
 
-def _admin(args: Sequence[str]) -> Command:
+def _admin(args: Sequence[Token]) -> Command:
     """`admin channel|invite|status|settings|digest …` (who may run them is decided elsewhere)."""
     if not args:
-        message = "Which admin command: `status`, `channel`, `invite`, `settings` or `digest preview`?"
+        names = ("status", "channel", "invite", "settings")
+        listed = [part for name in names for part in (code(name), ", ")][:-1]
+        message = text("Which admin command: ", *listed, " or ", code("digest preview"), "?")
         raise CommandError(message, _USAGE["admin status"])
-    handler = _ADMIN.get(args[0].casefold())
+    handler = _ADMIN.get(args[0].casefold()) if isinstance(args[0], str) else None
     if handler is None:
         raise _unknown(args[0], args[1:], ("admin",), {w: w for w in _ADMIN}, "an admin command")
     return handler(args[1:])
 
 
-def _admin_channel(args: Sequence[str]) -> AdminChannel:
-    """`admin channel #name`, or Slack's `<#C0123ABC|name>` / `<#C0123ABC>`."""
+def _admin_channel(args: Sequence[Token]) -> AdminChannel:
+    """`admin channel #name`, or a channel picked with the platform's reference (id and name)."""
     usage = _USAGE["admin channel"]
     if len(args) != 1:
-        raise CommandError("Name one channel, like `#plume-digest`.", usage)
+        raise CommandError(text("Name one channel, like ", code("#plume-digest"), "."), usage)
     token = args[0]
-    slack = _SLACK_CHANNEL.fullmatch(token)
-    name = slack[2] if slack else token.removeprefix("#") if token.startswith("#") else None
+    picked = token if isinstance(token, ChannelRef) else None
+    typed = token if isinstance(token, str) else ""
+    name = picked.name if picked else typed.removeprefix("#") if typed.startswith("#") else None
     if name and not _CHANNEL_NAME.fullmatch(name):
-        raise CommandError(f"`{_echo(name)}` is not a channel name.", usage)
-    if slack:
-        return AdminChannel(slack[1], name or None)
+        raise CommandError(text(code(_echo(name)), " is not a channel name."), usage)
+    if picked:
+        return AdminChannel(picked.channel_id, name or None)
     if name:
         return AdminChannel(None, name)
-    raise CommandError(f"`{_echo(token)}` is not a channel; pick one with `#`.", usage)
+    raise CommandError(text(code(_echo(token)), " is not a channel; pick one with ", code("#"), "."), usage)
 
 
-def _admin_invite(args: Sequence[str]) -> AdminInvite:
+def _admin_invite(args: Sequence[Token]) -> AdminInvite:
     """`admin invite @user @handle`; the two may come in either order, they cannot be confused."""
     usage = _USAGE["admin invite"]
     if len(args) != 2:
         raise CommandError("Mention the person, then give their X handle.", usage)
-    users = [_SLACK_USER.fullmatch(token) for token in args]
+    users = [isinstance(token, UserRef) for token in args]
     if users[0] and not users[1]:
-        return AdminInvite(users[0][1], _handle(args[1], "admin invite"))
+        return AdminInvite(args[0].user_id, _handle(args[1], "admin invite"))
     if users[1] and not users[0]:
-        return AdminInvite(users[1][1], _handle(args[0], "admin invite"))
+        return AdminInvite(args[1].user_id, _handle(args[0], "admin invite"))
     raise CommandError("Mention one person (pick them with @) and give their X handle.", usage)
 
 
-def _admin_digest(args: Sequence[str]) -> AdminDigestPreview:
+def _admin_digest(args: Sequence[Token]) -> AdminDigestPreview:
     """`admin digest preview`."""
     usage = _USAGE["admin digest preview"]
     if not args:
-        raise CommandError("Say `/plume admin digest preview`.", usage)
-    if args[0].casefold() != "preview":
+        raise CommandError(text("Say ", hint(usage), "."), usage)
+    if shown(args[0]).casefold() != "preview" or not isinstance(args[0], str):
         raise _unknown(args[0], args[1:], ("admin", "digest"), {"preview": "preview"}, "a digest option")
     if args[1:]:
-        raise CommandError("`/plume admin digest preview` takes nothing after it.", usage)
+        raise CommandError(text(hint(usage), " takes nothing after it."), usage)
     return AdminDigestPreview()
 
 
-def _admin_settings(args: Sequence[str]) -> AdminSettings:
+def _admin_settings(args: Sequence[Token]) -> AdminSettings:
     """`admin settings` lists; `admin settings KEY VALUE` changes one, parsed and range-checked."""
     usage = _USAGE["admin settings"]
     if not args:
         return AdminSettings()
-    key = args[0].casefold().replace("-", "_")
-    spec = ADMIN_SETTINGS.get(key)
+    key = shown(args[0]).casefold().replace("-", "_")
+    spec = ADMIN_SETTINGS.get(key) if isinstance(args[0], str) else None
     if spec is None:
         raise _unknown_setting(args[0])
     if len(args) != 2:
-        raise CommandError(f"Give `{key}` one value: {spec.allowed}.", usage)
+        raise CommandError(text("Give ", code(key), f" one value: {spec.allowed}."), usage)
     try:
+        if not isinstance(args[1], str):
+            raise InvalidInput(shown(args[1]))
         value = spec.parse(args[1])
     except InvalidInput:
-        raise CommandError(f"`{key}` must be {spec.allowed}; not `{_echo(args[1], 30)}`.", usage) from None
+        message = text(code(key), f" must be {spec.allowed}; not ", code(_echo(args[1], 30)), ".")
+        raise CommandError(message, usage) from None
     return AdminSettings(key, value)
 
 
-def _unknown_setting(word: str) -> CommandError:
+def _unknown_setting(word: Token) -> CommandError:
     """An error for an unknown setting key that lists the valid ones."""
     close = _closest(word, ADMIN_SETTINGS)
-    hint = f" Did you mean `{close[0]}`?" if close else ""
+    suggestion = text(" Did you mean ", code(close[0]), "?") if close else text()
     keys = ", ".join(ADMIN_SETTINGS)
-    return CommandError(
-        f"`{_echo(word, 30)}` is not a setting.{hint} Settings: {keys}.", _USAGE["admin settings"]
-    )
+    message = text(code(_echo(word, 30)), " is not a setting.", suggestion, f" Settings: {keys}.")
+    return CommandError(message, _USAGE["admin settings"])
 
 
 # --- admin settings ------------------------------------------------------------------------------
@@ -687,7 +747,7 @@ ADMIN_SETTINGS: dict[str, SettingSpec] = {
 
 # --- dispatch ------------------------------------------------------------------------------------
 
-_VERBS: dict[str, Callable[[Sequence[str]], Command]] = {
+_VERBS: dict[str, Callable[[Sequence[Token]], Command]] = {
     "help": _help,
     "join": _join,
     "leave": partial(_no_args, Leave(), "leave"),
@@ -702,7 +762,7 @@ _VERBS: dict[str, Callable[[Sequence[str]], Command]] = {
     "admin": _admin,
 }
 
-_ADMIN: dict[str, Callable[[Sequence[str]], Command]] = {
+_ADMIN: dict[str, Callable[[Sequence[Token]], Command]] = {
     "channel": _admin_channel,
     "invite": _admin_invite,
     "status": partial(_no_args, AdminStatus(), "admin status"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.messages.model import Action, Message, Section
+from bot.messages.action_ids import ActionId
+from bot.messages.model import Action, ActionStyle, Message, Section
 from bot.schedule import DAY_NAMES
 from bot.services.nudges import NudgePlan
 
@@ -26,10 +27,10 @@ CLOSERS = (
     "Your audience will still be there after work, often more of it.",
 )
 ACTIONS = (
-    Action("nudge_thanks", "Thanks", style="primary"),
-    Action("nudge_snooze_week", "Snooze a week"),
-    Action("nudge_not_useful", "Not useful"),
-    Action("nudge_turn_off", "Turn off", style="danger"),
+    Action(ActionId.NUDGE_THANKS, "Thanks", style=ActionStyle.PRIMARY),
+    Action(ActionId.NUDGE_SNOOZE_WEEK, "Snooze a week"),
+    Action(ActionId.NUDGE_NOT_USEFUL, "Not useful"),
+    Action(ActionId.NUDGE_TURN_OFF, "Turn off", style=ActionStyle.DANGER),
 )
 
 

@@ -6,18 +6,19 @@ from bot.messages.digest import clip
 from bot.messages.model import Link, Message, Section
 from bot.messages.nudge import slot_text
 from bot.messages.replies import week_context, week_sections
+from bot.messages.text import hint, text
 from bot.services.recaps import Recap
 
 
 def recap_message(recap: Recap) -> Message:
-    """Sent on the digest day; switched off with `/plume recap off`."""
+    """Sent on the digest day; switched off with the `recap off` command."""
     report = recap.report
     return Message(
         kind="recap",
         title=f"Your week {report['week']} · @{report['handle']}",
         fallback=f"Your weekly recap {report['week']}: {report['posts']} posts",
         sections=(*week_sections(report), _best_post(recap), _best_slots(recap)),
-        context=(week_context(report), "Weekly recap: switch it off with `/plume recap off`."),
+        context=(week_context(report), text("Weekly recap: switch it off with ", hint("recap off"), ".")),
     )
 
 

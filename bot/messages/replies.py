@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.messages.model import Action, Fact, Message, Section
+from bot.messages.action_ids import ActionId
+from bot.messages.model import Action, ActionStyle, Fact, Message, Section
 from bot.messages.terminal import STATS_ROWS, format_value
+from bot.messages.text import Text, hint, text
 from bot.schedule import WorkSchedule
 
 PRIVATE = "Only you can see this."
 
 
-def notice(title: str, text: str, *, kind: str = "notice") -> Message:
+def notice(title: str, body: str | Text, *, kind: str = "notice") -> Message:
     """A short ephemeral answer."""
-    return Message(kind=kind, title=title, fallback=f"{title}: {text}"[:300], sections=(Section(text=text),))
+    return Message(kind=kind, title=title, fallback=f"{title}: {body}"[:300], sections=(Section(text=body),))
 
 
 def help_message(lines: Sequence[tuple[str, str]]) -> Message:
     """Every command with what it does."""
-    facts = tuple(Fact(usage, description) for usage, description in lines)
+    facts = tuple(Fact(text(hint(usage, code=False)), description) for usage, description in lines)
     return Message(
         kind="help",
         title="Plume commands",
@@ -29,7 +31,7 @@ def help_message(lines: Sequence[tuple[str, str]]) -> Message:
     )
 
 
-def joined_message(handle: str, schedule: WorkSchedule, consent_text: str) -> Message:
+def joined_message(handle: str, schedule: WorkSchedule, consent_text: Text) -> Message:
     """What joining means: what is tracked, who sees what, how to leave."""
     return Message(
         kind="joined",
@@ -45,17 +47,22 @@ def joined_message(handle: str, schedule: WorkSchedule, consent_text: str) -> Me
                 ),
             ),
             Section(
-                text="Change it with `/plume hours 09:00-18:00 mon-fri Europe/Paris`. "
-                "Declare your topics with `/plume topics add b2b, #marketing`."
+                text=text(
+                    "Change it with ",
+                    hint("hours 09:00-18:00 mon-fri Europe/Paris"),
+                    ". Declare your topics with ",
+                    hint("topics add b2b, #marketing"),
+                    ".",
+                )
             ),
         ),
         context=(PRIVATE,),
     )
 
 
-def confirm_message(what: str, action_id: str, handle: str) -> Message:
+def confirm_message(what: str, action_id: ActionId, handle: str) -> Message:
     """Ask before deleting anything."""
-    text = (
+    warning = (
         f"This stops tracking @{handle} and deletes everything Plume holds about you: posts, figures, "
         "nudge history and consent record. It cannot be undone."
     )
@@ -63,10 +70,10 @@ def confirm_message(what: str, action_id: str, handle: str) -> Message:
         kind="confirm",
         title=f"{what}?",
         fallback=f"Confirm {what.lower()}",
-        sections=(Section(text=text),),
+        sections=(Section(text=warning),),
         actions=(
-            Action(action_id, f"Yes, {what.lower()}", value=handle, style="danger"),
-            Action("cancel", "Cancel", value="cancel"),
+            Action(action_id, f"Yes, {what.lower()}", value=handle, style=ActionStyle.DANGER),
+            Action(ActionId.CANCEL, "Cancel", value="cancel"),
         ),
     )
 
@@ -119,8 +126,8 @@ def invitation_message(inviter: str, handle: str) -> Message:
             ),
         ),
         actions=(
-            Action("invite_accept", "Accept", value=handle, style="primary"),
-            Action("invite_decline", "Decline", value=handle),
+            Action(ActionId.INVITE_ACCEPT, "Accept", value=handle, style=ActionStyle.PRIMARY),
+            Action(ActionId.INVITE_DECLINE, "Decline", value=handle),
         ),
     )
 
@@ -158,7 +165,10 @@ def settings_message(settings: dict[str, Any]) -> Message:
         kind="settings",
         title="Program settings",
         fallback="Program settings",
-        sections=(Section(facts=facts), Section(text="Change one with `/plume admin settings KEY VALUE`.")),
+        sections=(
+            Section(facts=facts),
+            Section(text=text("Change one with ", hint("admin settings KEY VALUE"), ".")),
+        ),
     )
 
 
@@ -171,9 +181,12 @@ def home_message(report: dict[str, Any] | None, schedule: WorkSchedule | None, n
             fallback="Join Plume",
             sections=(
                 Section(
-                    text="Plume helps brand ambassadors post with quality, on their own "
-                    "topics, mostly outside work hours. Join with "
-                    "`/plume join @your_x_handle`."
+                    text=text(
+                        "Plume helps brand ambassadors post with quality, on their own "
+                        "topics, mostly outside work hours. Join with ",
+                        hint("join @your_x_handle"),
+                        ".",
+                    )
                 ),
             ),
         )
@@ -196,8 +209,8 @@ def home_message(report: dict[str, Any] | None, schedule: WorkSchedule | None, n
         images=week.images,
         context=week.context,
         actions=(
-            Action("home_nudges_on", "Nudges on"),
-            Action("home_nudges_off", "Nudges off"),
-            Action("home_snooze_week", "Snooze a week"),
+            Action(ActionId.HOME_NUDGES_ON, "Nudges on"),
+            Action(ActionId.HOME_NUDGES_OFF, "Nudges off"),
+            Action(ActionId.HOME_SNOOZE_WEEK, "Snooze a week"),
         ),
     )

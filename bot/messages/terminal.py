@@ -17,18 +17,18 @@ def render_message(message: Message) -> str:
         if section.heading:
             lines += ["", section.heading, "-" * len(section.heading)]
         if section.text:
-            lines += [textwrap.fill(p, WIDTH) for p in section.text.split("\n")]
-        width = max((len(f.label) for f in section.facts), default=0)
-        lines += [f"  {f.label.ljust(width)}  {f.value}" for f in section.facts]
+            lines += [textwrap.fill(p, WIDTH) for p in str(section.text).split("\n")]
+        width = max((len(str(f.label)) for f in section.facts), default=0)
+        lines += [f"  {str(f.label).ljust(width)}  {f.value}" for f in section.facts]
         lines += [f"  • {link.label}\n    {link.url}" for link in section.links]
     for image in message.images:
         lines += ["", f"[chart] {image.title}: {image.path}"]
     if message.context:
-        lines += [""] + [textwrap.fill(c, WIDTH, subsequent_indent="  ") for c in message.context]
+        lines += [""] + [textwrap.fill(str(c), WIDTH, subsequent_indent="  ") for c in message.context]
     if message.actions:
         lines += ["", "  ".join(f"[ {a.label} ]" for a in message.actions)]
     if message.footer:
-        lines += ["", textwrap.fill(message.footer, WIDTH)]
+        lines += ["", textwrap.fill(str(message.footer), WIDTH)]
     return "\n".join(lines)
 
 

@@ -16,19 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
+from bot.messages.text import hint, text
 from bot.schedule import WorkSchedule, parse_topics
 from bot.services.ambassadors import apply_schedule, normalize_handle, schedule_of, track, untrack, utc_now
 from bot.storage.tables import Ambassador, FollowerSnapshot, NudgeLog, Post, XAccount
 
 MAX_TOPICS = 20
-JOIN_CONSENT = (
-    "By typing `/plume join @{handle}` you agree that Plume reads the public posts and public metrics of "
-    "@{handle} on X. Your figures (volume, work-hours share, bursts, engagement, followers, topics) are "
-    "computed against your own hours and shown only to you. The program digest shows totals only, "
-    "withheld below {min_group} active people, and may highlight your best posts "
-    "(`/plume highlights off` to opt out). Leave any time with `/plume leave` (your data is deleted); "
-    "`/plume export` gives you everything we hold."
-)
 
 
 def me(*, session: Session, workspace_id: int, chat_user_id: str) -> Ambassador:
@@ -38,7 +31,7 @@ def me(*, session: Session, workspace_id: int, chat_user_id: str) -> Ambassador:
     )
     ambassador = session.scalars(stmt).first()
     if ambassador is None:
-        raise NotFound("You haven't joined yet. Join with `/plume join @your_x_handle`.")
+        raise NotFound(text("You haven't joined yet. Join with ", hint("join @your_x_handle"), "."))
     return ambassador
 
 
@@ -60,7 +53,8 @@ def join(
         )
     ).first()
     if current is not None and current.x_account.handle_key != name.lower():
-        raise InvalidInput(f"You already track @{current.x_account.handle}. `/plume leave` first to switch.")
+        tracked = current.x_account.handle
+        raise InvalidInput(text(f"You already track @{tracked}. ", hint("leave"), " first to switch."))
     # Another chat person tracking this handle, in any workspace, means it is not yours to claim: a
     # second claim would show their figures and archive to you. (Proof of ownership is a later step;
     # operator-tracked rows, with no chat person, do not block.)

@@ -44,3 +44,10 @@ def set_setting(*, session: Session, workspace: Workspace, key: str, value: Any)
         workspace.settings = {**(workspace.settings or {}), key: value}
     session.flush()
     return workspace_settings(workspace)
+
+
+def set_digest_channel(*, session: Session, workspace_id: int, channel_id: str, chosen_by: str) -> None:
+    """Send the weekly digest to `channel_id`; who chose it hears, once, if the platform refuses it."""
+    workspace = session.get(Workspace, workspace_id)
+    workspace.digest_channel = channel_id
+    workspace.settings = {**(workspace.settings or {}), "digest_channel_set_by": chosen_by}

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.commands.consent import invitation_consent
+from bot.commands.person import join_with_consent
+from bot.commands.run import error_message
 from bot.errors import PlumeError
-from bot.messages.replies import joined_message, notice
+from bot.messages.action_ids import ActionId
+from bot.messages.replies import notice
+from bot.messages.text import hint, text
 from bot.services import people
-from bot.services.ambassadors import schedule_of
-from bot.services.settings import workspace_settings
 from bot.storage.db import transaction
-from bot.storage.tables import Workspace
-from handlers.slack.context import SlackDeps, workspace_id
+from handlers.slack.context import SlackDeps, chat_context, workspace_id
 from handlers.slack.home import forget_home, publish_home
-from handlers.slack.ids import ActionId
 from handlers.slack.render import fallback_text, to_blocks
 
 
@@ -31,7 +32,7 @@ def handle_leave_confirm(body, respond, client, deps: SlackDeps) -> None:
             handle = people.leave(session=session, workspace_id=ws, chat_user_id=user_id)
         message = notice("Done", f"Plume stopped tracking @{handle} and deleted your data. Thank you!")
     except PlumeError as exc:
-        message, home_file = notice("Plume", str(exc), kind="error"), None
+        message, home_file = error_message(exc), None
     _answer(respond, message)
     if home_file:
         forget_home(deps, client, ws, user_id, home_file)
@@ -44,32 +45,18 @@ def handle_cancel(respond) -> None:
 
 def handle_invite_accept(body, respond, client, deps: SlackDeps) -> None:
     """The invited person accepts: their click is their consent, recorded with the invitation text."""
-    user_id, handle = body["user"]["id"], body["actions"][0]["value"]
-    ws = workspace_id(deps, body["team"]["id"])
-    profile = client.users_info(user=user_id)["user"]
+    ctx = chat_context(client, workspace_id(deps, body["team"]["id"]), body["user"]["id"])
     try:
-        with transaction(deps.runtime.sessions) as session:
-            min_group = workspace_settings(session.get(Workspace, ws))["min_group_size"]
-            consent = "Accepted an invitation. " + people.JOIN_CONSENT.format(
-                handle=handle, min_group=min_group
-            )
-            amb = people.join(
-                session=session,
-                workspace_id=ws,
-                chat_user_id=user_id,
-                handle=handle,
-                tz=profile.get("tz") or "UTC",
-                consent_text=consent,
-            )
-            message = joined_message(amb.x_account.handle, schedule_of(amb), consent)
+        message = join_with_consent(ctx, deps.core, body["actions"][0]["value"], invitation_consent)
     except PlumeError as exc:
-        message = notice("Plume", str(exc), kind="error")
+        message = error_message(exc)
     _answer(respond, message)
 
 
 def handle_invite_decline(respond) -> None:
     """Nothing to store: say so."""
-    _answer(respond, notice("No problem", "Nothing was tracked. You can join later with `/plume join`."))
+    later = text("Nothing was tracked. You can join later with ", hint("join"), ".")
+    _answer(respond, notice("No problem", later))
 
 
 def _home_switch(action: str, days: int | None, deps: SlackDeps):
@@ -107,11 +94,10 @@ def _nudge_button(feedback: str, deps: SlackDeps):
                     feedback=feedback,
                     now=deps.clock(),
                 )
-            message = notice(
-                "Thanks for telling me", f"Noted: {done}. `/plume nudges on` undoes it any time."
-            )
+            undo = text(f"Noted: {done}. ", hint("nudges on"), " undoes it any time.")
+            message = notice("Thanks for telling me", undo)
         except PlumeError as exc:
-            message = notice("Plume", str(exc), kind="error")
+            message = error_message(exc)
         respond(blocks=to_blocks(message), text=fallback_text(message), replace_original=False)
 
     return handler

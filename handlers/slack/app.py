@@ -7,22 +7,16 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.runtime import Runtime
 from handlers.slack import actions, commands, events
+from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import installation_store
 from handlers.slack.offload import CommandRunner
-from handlers.slack.pacing import GatedRateLimitRetryHandler, RateLimitGate
 
 SCOPES = [
     "commands",
@@ -36,28 +30,6 @@ SCOPES = [
     "im:history",  # find a delivery after a crash, never post twice
 ]
 log = logging.getLogger(__name__)
-
-
-def web_client(
-    settings: Settings,
-    token: str | None = None,
-    *,
-    rate_limit_retries: int = 3,
-    gate: RateLimitGate | None = None,
-) -> WebClient:
-    """A WebClient on SLACK_API_URL that retries 429 (after Retry-After) and connection errors. With a
-    `gate`, a 429 makes every thread using that gate wait, not only the one refused."""
-    rate_limited = (
-        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)
-        if gate is None
-        else GatedRateLimitRetryHandler(gate, max_retry_count=rate_limit_retries)
-    )
-    handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        rate_limited,
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
-    return WebClient(token=token, base_url=settings.SLACK_API_URL, retry_handlers=handlers)
 
 
 def _oauth_settings(settings: Settings, runtime: Runtime) -> OAuthSettings:

@@ -1,25 +1,34 @@
-"""What every Slack listener needs: the core runtime, settings and a clock; and the workspace of a request."""
+"""What every Slack listener needs: the core's dependencies, the workspace of a request, and the chat
+context a core command runs with (who, where, and what Slack can do for it)."""
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot.commands.context import ChatContext, CoreDeps, utc_now
 from bot.config import Settings
+from bot.errors import PlumeError
+from bot.messages.model import Message
 from bot.runtime import Runtime
-from bot.services.ambassadors import ensure_workspace
+from bot.services.workspaces import installed_workspace
 from bot.storage.db import transaction
+from handlers.slack.ids import SLASH_PREFIX
+from handlers.slack.render import fallback_text, to_blocks
 
 if TYPE_CHECKING:
     from handlers.slack.offload import CommandRunner
 
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+PLATFORM = "slack"
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,27 +37,75 @@ class SlackDeps:
 
     runtime: Runtime
     settings: Settings
-    clock: Callable[[], datetime] = _utc_now
+    clock: Callable[[], datetime] = utc_now
     command_pool: CommandRunner | None = None  # set in `serve`: commands run in another process
 
     @property
-    def admins(self) -> set[str]:
-        """User ids named admins in PLUME_ADMINS, besides Slack's own admins and owners."""
-        return {u.strip() for u in self.settings.PLUME_ADMINS.split(",") if u.strip()}
+    def core(self) -> CoreDeps:
+        """The core's dependencies, for commands and services."""
+        return CoreDeps(runtime=self.runtime, settings=self.settings, clock=self.clock)
 
 
 def workspace_id(deps: SlackDeps, team_id: str, team_name: str = "") -> int:
     """The Plume workspace of a Slack team, created on first contact."""
     with transaction(deps.runtime.sessions) as session:
-        workspace = ensure_workspace(session=session, platform="slack", external_id=team_id, name=team_name)
-        if (workspace.settings or {}).get("purge_after"):  # reinstalled within the grace: keep the data
-            workspace.settings = {k: v for k, v in workspace.settings.items() if k != "purge_after"}
-        return workspace.id
+        return installed_workspace(session=session, platform=PLATFORM, external_id=team_id, name=team_name)
 
 
-def is_admin(deps: SlackDeps, client: WebClient, user_id: str) -> bool:
-    """Workspace admins and owners (asked of Slack, server-side), plus PLUME_ADMINS."""
-    if user_id in deps.admins:
-        return True
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    """Slack's own admins and owners, asked of Slack (server-side)."""
     user = client.users_info(user=user_id)["user"]
     return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+class SlackUnavailable(PlumeError):
+    """Slack refused or failed a call a command needed; the person is asked to try again."""
+
+
+def _slack_call(fn: Callable[..., T]) -> Callable[..., T]:
+    """A Slack API error inside a command becomes a friendly domain error (logged with Slack's code)."""
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> T:
+        try:
+            return fn(*args)
+        except SlackApiError as exc:
+            log.warning("slack api error", extra={"fields": {"error": exc.response.get("error")}})
+            raise SlackUnavailable("Slack didn't answer as expected; please try again in a moment.") from None
+
+    return call
+
+
+def chat_context(client: WebClient, workspace: int, user_id: str) -> ChatContext:
+    """A core command's context for a Slack user: Slack's admins, profile timezone, DMs and files."""
+
+    @_slack_call
+    def is_admin() -> bool:
+        return is_workspace_admin(client, user_id)
+
+    @_slack_call
+    def timezone() -> str | None:
+        return client.users_info(user=user_id)["user"].get("tz")
+
+    @_slack_call
+    def send_private(to: str, message: Message) -> None:
+        channel = client.conversations_open(users=to)["channel"]["id"]
+        client.chat_postMessage(channel=channel, blocks=to_blocks(message), text=fallback_text(message))
+
+    @_slack_call
+    def send_file(filename: str, content: bytes, title: str, comment: str) -> None:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=title, initial_comment=comment
+        )
+
+    return ChatContext(
+        platform=PLATFORM,
+        workspace_id=workspace,
+        user_id=user_id,
+        command_prefix=SLASH_PREFIX,
+        is_platform_admin=is_admin,
+        timezone=timezone,
+        send_private=send_private,
+        send_file=send_file,
+    )

@@ -5,24 +5,13 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltResponse
-from sqlalchemy.exc import IntegrityError
 
+from bot.services.workspaces import first_delivery, mark_uninstalled
 from bot.storage.db import transaction
-from bot.storage.tables import ProcessedEvent, Workspace
 from handlers.slack.context import SlackDeps, workspace_id
 from handlers.slack.home import publish_home
 
 log = logging.getLogger(__name__)
-
-
-def first_delivery(deps: SlackDeps, event_id: str, team_id: str) -> bool:
-    """Claim an event id; False when it was already handled (a Slack retry)."""
-    try:
-        with transaction(deps.runtime.sessions) as session:
-            session.add(ProcessedEvent(event_id=event_id, team_id=team_id, received_at=deps.clock()))
-        return True
-    except IntegrityError:
-        return False
 
 
 def dedupe_events(deps: SlackDeps):
@@ -30,7 +19,8 @@ def dedupe_events(deps: SlackDeps):
 
     def middleware(body, next):
         event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not first_delivery(deps, event_id, body.get("team_id", "")):
+        team = body.get("team_id", "")
+        if event_id and not first_delivery(deps.runtime.sessions, event_id, team, deps.clock()):
             log.info("duplicate event skipped", extra={"fields": {"event_id": event_id}})
             return BoltResponse(status=200, body="")
         return next()
@@ -52,8 +42,7 @@ def handle_uninstalled(context, deps: SlackDeps, installation_store=None) -> Non
         installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
     ws_id = workspace_id(deps, team_id)
     with transaction(deps.runtime.sessions) as session:
-        ws = session.get(Workspace, ws_id)
-        ws.settings = {**(ws.settings or {}), "purge_after": deps.clock().isoformat()}
+        mark_uninstalled(session=session, workspace_id=ws_id, now=deps.clock())
     log.info("workspace uninstalled", extra={"fields": {"team": team_id}})
 
 

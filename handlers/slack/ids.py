@@ -1,23 +1,5 @@
-"""Every action_id and callback_id Plume uses, so a typo fails at import rather than in production."""
-
-from enum import StrEnum
-
-
-class ActionId(StrEnum):
-    """Buttons."""
-
-    LEAVE_CONFIRM = "leave_confirm"
-    FORGET_CONFIRM = "forget_confirm"
-    CANCEL = "cancel"
-    INVITE_ACCEPT = "invite_accept"
-    INVITE_DECLINE = "invite_decline"
-    HOME_NUDGES_ON = "home_nudges_on"
-    HOME_NUDGES_OFF = "home_nudges_off"
-    HOME_SNOOZE_WEEK = "home_snooze_week"
-    NUDGE_THANKS = "nudge_thanks"
-    NUDGE_SNOOZE_WEEK = "nudge_snooze_week"
-    NUDGE_NOT_USEFUL = "nudge_not_useful"
-    NUDGE_TURN_OFF = "nudge_turn_off"
-
+"""Slack's own identifiers. Button ids live in the core (`bot.messages.action_ids.ActionId`), shared by
+every platform's listeners."""
 
 COMMAND = "/plume"
+SLASH_PREFIX = COMMAND + " "  # how a command hint reads on Slack, and in consent stored from Slack

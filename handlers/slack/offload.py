@@ -17,15 +17,9 @@ import multiprocessing
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any
-
-from slack_sdk.webhook import WebhookClient
-
-from bot.config import load_settings
-from bot.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
 ORPHAN_CHECK_SECONDS = 2.0
@@ -42,35 +36,10 @@ class CommandJob:
     bot_token: str | None
 
 
-@lru_cache(maxsize=1)
-def _runtime() -> Runtime:
-    """One settings object and database pool per child process."""
-    return open_runtime(load_settings())
+JobHandler = Callable[[CommandJob], None]
 
 
-def run_command_job(job: CommandJob) -> None:
-    """Run a command in the child and answer on its response_url (the same code as in-process)."""
-    from handlers.slack.app import web_client
-    from handlers.slack.commands import handle_plume_command
-    from handlers.slack.context import SlackDeps
-
-    runtime = _runtime()
-    webhook = WebhookClient(job.response_url, timeout=10)
-
-    def respond(**kwargs: Any) -> None:
-        webhook.send(**kwargs)
-
-    command = {"text": job.text, "user_id": job.user_id, "team_id": job.team_id}
-    handle_plume_command(
-        command,
-        respond,
-        web_client(runtime.settings, job.bot_token),
-        SimpleNamespace(team_id=job.team_id),
-        SlackDeps(runtime=runtime, settings=runtime.settings),
-    )
-
-
-def _serve_jobs(jobs: Any, log_level: str) -> None:
+def _serve_jobs(jobs: Any, log_level: str, handler: JobHandler) -> None:
     """The child's loop: run jobs until the `None` that says stop, or until the web process is gone
     (killed without a chance to say stop: an orphan would wait on its queue forever)."""
     from bot.logs import configure_logging
@@ -88,7 +57,7 @@ def _serve_jobs(jobs: Any, log_level: str) -> None:
         if job is None:
             return
         try:
-            run_command_job(job)
+            handler(job)
         except Exception:  # one failed answer (say, a dead response_url) must not stop the others
             log.exception("command job failed")
 
@@ -99,7 +68,9 @@ class CommandRunner:
     A child that died is replaced on the next submit, with a fresh queue: a process killed while
     waiting in `get()` holds the old queue's read lock forever."""
 
-    def __init__(self, log_level: str = "INFO") -> None:
+    def __init__(self, handler: JobHandler, log_level: str = "INFO") -> None:
+        """`handler` runs one job in the child: a module-level function (it is pickled by name)."""
+        self._handler = handler
         self._context = multiprocessing.get_context("spawn")
         self._log_level = log_level
         self._lock = threading.Lock()
@@ -122,7 +93,10 @@ class CommandRunner:
                 self._jobs.close()
             self._jobs = self._context.Queue()
             self._child = self._context.Process(
-                target=_serve_jobs, args=(self._jobs, self._log_level), name="plume-commands", daemon=True
+                target=_serve_jobs,
+                args=(self._jobs, self._log_level, self._handler),
+                name="plume-commands",
+                daemon=True,
             )
             self._child.start()
 

@@ -7,6 +7,7 @@ characters, 10 fields per section.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -22,7 +23,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.messages.model import Action, Message, Section
+from bot.messages.model import Action, ActionStyle, Message, Section
+from bot.messages.text import SLASH_PREFIX, Code, Hint, LinkRun, Mention, Plain, Text
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -33,6 +35,29 @@ MAX_HEADER = 150
 def escape(text: str) -> str:
     """Escape the three characters mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def mrkdwn(text: Text) -> str:
+    """Neutral text as mrkdwn: every run escaped; code and hints in code spans, links and mentions
+    in Slack's `<…>` form (a mention only for what looks like a Slack user id)."""
+    parts = []
+    for run in text.runs:
+        if isinstance(run, Plain):
+            parts.append(escape(run.text))
+        elif isinstance(run, Code):
+            parts.append(f"`{escape(run.text)}`")
+        elif isinstance(run, Hint):
+            command = escape(SLASH_PREFIX + run.command)
+            parts.append(f"`{command}`" if run.code else command)
+        elif isinstance(run, LinkRun):
+            parts.append(f"<{escape(run.url)}|{escape(run.label)}>")
+        elif isinstance(run, Mention):
+            is_id = _USER_ID.fullmatch(run.user_id)
+            parts.append(f"<@{run.user_id}>" if is_id else escape(f"@{run.user_id}"))
+    return "".join(parts)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -47,14 +72,14 @@ def _section_blocks(section: Section) -> list[Block]:
     if section.heading:
         parts.append(f"*{escape(section.heading)}*")
     if section.text:
-        parts.append(escape(section.text))
+        parts.append(mrkdwn(section.text))
     parts += [f"• <{escape(link.url)}|{escape(link.label)}>" for link in section.links]
     if parts:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(verbatim=True, text=_clip("\n".join(parts), MAX_SECTION)))
         )
     facts = [
-        MarkdownTextObject(verbatim=True, text=_clip(f"*{escape(f.label)}*\n{escape(f.value)}", 2000))
+        MarkdownTextObject(verbatim=True, text=_clip(f"*{mrkdwn(f.label)}*\n{mrkdwn(f.value)}", 2000))
         for f in section.facts
     ]
     for start in range(0, len(facts), MAX_FIELDS):
@@ -64,9 +89,9 @@ def _section_blocks(section: Section) -> list[Block]:
 
 def _button(action: Action) -> ButtonElement:
     """A button; the style is only set when it is one Slack knows."""
-    style = action.style if action.style in ("primary", "danger") else None
+    style = None if action.style is ActionStyle.DEFAULT else str(action.style)
     return ButtonElement(
-        text=_clip(action.label, 75), action_id=action.action_id, value=action.value[:2000], style=style
+        text=_clip(action.label, 75), action_id=str(action.action_id), value=action.value[:2000], style=style
     )
 
 
@@ -90,7 +115,7 @@ def to_blocks(message: Message, image_files: dict[str, str] | None = None) -> li
         blocks.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(verbatim=True, text=_clip(escape(c), 3000))
+                    MarkdownTextObject(verbatim=True, text=_clip(mrkdwn(c), 3000))
                     for c in message.context[:10]
                 ]
             )
@@ -101,7 +126,7 @@ def to_blocks(message: Message, image_files: dict[str, str] | None = None) -> li
         blocks += [
             DividerBlock(),
             ContextBlock(
-                elements=[MarkdownTextObject(verbatim=True, text=_clip(escape(message.footer), 3000))]
+                elements=[MarkdownTextObject(verbatim=True, text=_clip(mrkdwn(message.footer), 3000))]
             ),
         ]
     if len(blocks) > MAX_BLOCKS:

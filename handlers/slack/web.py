@@ -14,6 +14,7 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
 from handlers.slack.app import build_app
+from handlers.slack.commands import answer_job
 from handlers.slack.offload import CommandRunner
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def serve(settings: Settings, host: str = "0.0.0.0") -> None:
     from waitress import serve as waitress_serve
 
     log.info("serving", extra={"fields": {"port": settings.PORT}})
-    pool = CommandRunner(settings.LOG_LEVEL)
+    pool = CommandRunner(answer_job, settings.LOG_LEVEL)
     signal.signal(signal.SIGTERM, _stop)  # a platform restart: finish queued commands, stop the child
     try:
         waitress_serve(

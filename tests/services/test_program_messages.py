@@ -91,7 +91,7 @@ def test_digest_figures_and_highlights(sessions):
     assert [(h.handle, h.engagement) for h in data.highlights] == [("ana", 50), ("ben", 7), ("eve", 2)]
     assert data.highlights[0].url.startswith("https://x.com/ana/status/")
     message = digest_message(data)
-    facts = {f.label: f.value for f in message.sections[0].facts}
+    facts = {str(f.label): str(f.value) for f in message.sections[0].facts}
     assert facts["Posts"] == "7" and facts["Work-hours share (program)"] == "71%"
     assert "dan" not in str(message.to_dict())
     assert data.trend_weeks[-1] == WEEK and data.trend_posts[-1] == 7
