@@ -19,7 +19,7 @@ from bot.logs import configure_logging
 from bot.runtime import open_runtime
 from bot.schedule import WorkSchedule, parse_country, parse_days, parse_hours, parse_topics, parse_tz
 from bot.services import ambassadors
-from bot.services.imports import import_archive
+from bot.services.ingest.imports import import_archive
 from bot.services.stats import week_stats
 from bot.storage.db import transaction
 

@@ -20,8 +20,9 @@ from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
 from bot.services.delivery import MarkWriter, Notifier, Outcome, mark_writer
 from bot.services.digest import DigestData, build_digest
-from bot.services.ingest import CycleReport, run_cycle
-from bot.services.polling import PollConfig
+from bot.services.ingest.cycle import CycleReport, run_cycle
+from bot.services.ingest.polling import PollConfig
+from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.services.program import load_program
 from bot.services.recaps import Recap
 from bot.services.retention import RetentionResult, run_retention
@@ -35,7 +36,6 @@ from bot.services.sending import (
     shift_weeks,
 )
 from bot.services.settings import workspace_settings
-from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 

@@ -16,9 +16,9 @@ from bot.messages.model import Message
 from bot.messages.replies import invitation_message, notice, settings_message, status_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.services.digest import build_digest
+from bot.services.ingest.usage import month_usage
 from bot.services.program import load_program
 from bot.services.settings import set_setting, workspace_settings
-from bot.services.usage import month_usage
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, Post, Workspace, XAccount
 from handlers.slack.context import is_admin

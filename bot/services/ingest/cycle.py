@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import PlumeError
-from bot.services.followers import take_snapshots
-from bot.services.polling import PollConfig, due_accounts, poll_account, resolve_handles
-from bot.services.refresh import refresh_period
-from bot.services.usage import CREDITS_KEY, budget_message, get_state, month_usage, set_state
+from bot.services.ingest.followers import take_snapshots
+from bot.services.ingest.polling import PollConfig, due_accounts, poll_account, resolve_handles
+from bot.services.ingest.refresh import refresh_period
+from bot.services.ingest.usage import CREDITS_KEY, budget_message, get_state, month_usage, set_state
 from bot.sources.x_api import XAuthError, XCreditsExhausted, XRateLimited, XSource
 from bot.storage.db import transaction
 from bot.storage.tables import XAccount

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.usage import record_reads
+from bot.services.ingest.usage import record_reads
 from bot.sources.records import PostRecord
 from bot.sources.x_api import TimelinePage, XSource, XUser
 from bot.storage import repositories as repo
