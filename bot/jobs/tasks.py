@@ -49,8 +49,9 @@ def last_week() -> str:
     return week_label((_now() - timedelta(days=7)).date())
 
 
-def poll_cycle(settings: Settings, now: datetime | None = None) -> CycleReport:
-    """One ingestion cycle against the configured X API (at `now`, for simulations; default: the clock)."""
+def poll_cycle(settings: Settings, now: datetime | None = None, *, every: bool = False) -> CycleReport:
+    """One ingestion cycle against the configured X API (at `now`, for simulations; default: the clock);
+    `every` polls all tracked accounts now, whatever their cadence."""
     runtime = shared_runtime(settings)
     config = PollConfig(base_interval=timedelta(seconds=settings.POLL_INTERVAL))
     return run_cycle(
@@ -59,6 +60,7 @@ def poll_cycle(settings: Settings, now: datetime | None = None) -> CycleReport:
         now=_now if now is None else (lambda: now),
         config=config,
         budget_usd=settings.X_MONTHLY_BUDGET_USD,
+        every=every,
     )
 
 
