@@ -88,7 +88,7 @@ def tracking_workspaces(*, session: Session, handle: str) -> list[tuple[Ambassad
         .where(XAccount.handle_key == name.lower())
         .order_by(Workspace.external_id, Workspace.platform)
     )
-    return [(ambassador, workspace) for ambassador, workspace in session.execute(stmt).tuples()]
+    return [(ambassador, workspace) for ambassador, workspace in session.execute(stmt)]
 
 
 def workspace_ids(*, session: Session) -> list[str]:
