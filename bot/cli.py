@@ -6,22 +6,29 @@ import argparse
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from bot.config import Settings, load_settings
-from bot.errors import PlumeError
+from bot.errors import InvalidInput, NotFound, PlumeError
 from bot.logs import configure_logging
-from bot.runtime import open_runtime
+from bot.metrics.weeks import parse_week
+from bot.runtime import Runtime, open_runtime
 from bot.schedule import WorkSchedule, parse_country, parse_days, parse_hours, parse_topics, parse_tz
 from bot.services import ambassadors
-from bot.services.imports import import_archive
+from bot.services.ingest.imports import import_archive
 from bot.services.stats import week_stats
 from bot.storage.db import transaction
+from bot.storage.tables import Ambassador
+
+if TYPE_CHECKING:
+    from bot.services.delivery import Notifier
 
 log = logging.getLogger("bot.cli")
 
@@ -40,12 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import an X archive (.zip, tweets.js, tweet.js) or a CSV")
     imp.add_argument("path", type=Path)
     imp.add_argument("--handle", required=True)
+    _workspace_flag(imp)
 
     stats = sub.add_parser("stats", help="one person's week against their own 4-week baseline")
     stats.add_argument("--handle", required=True)
     stats.add_argument("--week", required=True, help="ISO week, e.g. 2026-W46")
     stats.add_argument("--format", choices=["text", "json"], default="text")
     _schedule_flags(stats, with_profile=False)
+    _workspace_flag(stats)
 
     demo = sub.add_parser("demo", help="run the sample program: digest, nudges, charts")
     demo.add_argument("--out", type=Path, default=None, help="output folder (default demo-output/)")
@@ -61,7 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("retention", help="purge posts past the retention window and uninstalled workspaces")
     sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (local development; SLACK_APP_TOKEN)")
-    sub.add_parser("poll", help="run one X ingestion cycle (resolve, poll, snapshots, refresh)")
+    poll = sub.add_parser(
+        "poll", help="run one X ingestion cycle (resolve, poll, snapshots, refresh), then nudges"
+    )
+    poll.add_argument(
+        "--all", action="store_true", help="poll every tracked account now, whatever its cadence"
+    )
+    poll.add_argument("--no-nudges", action="store_true", help="skip the nudge rules after the ingest")
     usage = sub.add_parser("usage", help="X reads and estimated spend this month, and the projection")
     usage.add_argument("--reset-credits", action="store_true", help="resume polling after topping up")
     return parser
@@ -75,6 +90,15 @@ def _schedule_flags(parser: argparse.ArgumentParser, *, with_profile: bool) -> N
     if with_profile:
         parser.add_argument("--country", help="two-letter country for public holidays, e.g. FR")
         parser.add_argument("--topics", help='declared topics, e.g. "b2b,#marketing"')
+
+
+def _workspace_flag(parser: argparse.ArgumentParser) -> None:
+    """--workspace, for a handle tracked in more than one workspace."""
+    parser.add_argument(
+        "--workspace",
+        metavar="TEAM_ID",
+        help="the workspace's external id (Slack team id such as T0001; local for `track`ed people)",
+    )
 
 
 def schedule_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -131,13 +155,40 @@ def cmd_untrack(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def tracked_person(session: Session, handle: str, team: str | None, *, choose: bool = True) -> Ambassador:
+    """The ambassador `--handle` (and `--workspace`) name, in whichever workspace tracks them; with
+    `choose`, a handle tracked in several workspaces needs `--workspace`."""
+    name = ambassadors.normalize_handle(handle)
+    found = ambassadors.tracking_workspaces(session=session, handle=name)
+    if team is not None:
+        known = ambassadors.workspace_ids(session=session)
+        if team not in known:
+            raise InvalidInput(
+                f"No workspace {team!r}; the workspaces are: {', '.join(known) or 'none yet'}."
+            )
+        elsewhere = sorted({w.external_id for _, w in found} - {team})
+        found = [(a, w) for a, w in found if w.external_id == team]
+        if not found:
+            where = f" (tracked in: {', '.join(elsewhere)})" if elsewhere else ""
+            raise NotFound(f"@{name} is not tracked in workspace {team}{where}.")
+    if not found:
+        raise ambassadors.not_tracked(name)
+    if choose and len(found) > 1:
+        teams = ", ".join(w.external_id for _, w in found)
+        raise InvalidInput(
+            f"@{name} is tracked in {len(found)} workspaces ({teams}): choose one with --workspace."
+        )
+    return found[0][0]
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import an archive in one transaction: all of it, or nothing."""
     with transaction(open_runtime(settings).sessions) as session:
-        workspace = ambassadors.local_workspace(session=session)
+        # Posts belong to the X account, which every workspace tracking it shares: any of them will do.
+        person = tracked_person(session, args.handle, args.workspace, choose=False)
         result = import_archive(
             session=session,
-            workspace_id=workspace.id,
+            workspace_id=person.workspace_id,
             handle=args.handle,
             path=args.path,
             progress=sys.stderr.isatty(),
@@ -151,14 +202,17 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     """Print one person's week."""
+    overrides = schedule_overrides(args)
+    parse_week(args.week)  # a bad flag is reported before the person is looked up, as it always was
     with transaction(open_runtime(settings).sessions) as session:
-        workspace = ambassadors.local_workspace(session=session)
+        # The schedule, and so the work-hours figures, are the workspace's own: that one must be chosen.
+        person = tracked_person(session, args.handle, args.workspace)
         report = week_stats(
             session=session,
-            workspace_id=workspace.id,
+            workspace_id=person.workspace_id,
             handle=args.handle,
             week_text=args.week,
-            overrides=schedule_overrides(args),
+            overrides=overrides,
         )
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False))
@@ -195,10 +249,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
-    """One ingestion cycle; exit 1 when it stopped early (credits, auth, budget, rate limit)."""
+    """One ingestion cycle, then the nudge rules on what it brought, as the worker's ingest does; exit 1
+    when the cycle stopped early (credits, auth, budget, rate limit)."""
     from bot.jobs.tasks import poll_cycle
 
-    report = poll_cycle(settings)
+    report = poll_cycle(settings, every=args.all)
     print(
         f"Poll cycle: {report.polled} accounts polled, {report.new_posts} new posts, "
         f"{report.resolved} handles resolved, {report.snapshots} follower snapshots, "
@@ -206,10 +261,58 @@ def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
     )
     for account_id, error in report.failed_accounts.items():
         print(f"  account {account_id}: {error}")
+    if not args.no_nudges:  # even after an early stop: what did arrive may call for a nudge
+        print(_nudge(settings))
     if report.stopped:
         print(f"Stopped: {report.stopped}", file=sys.stderr)
         return 1
     return 0
+
+
+def _nudge(settings: Settings) -> str:
+    """Run the nudge rules now, as `bot.jobs.tasks.ingest_and_nudge` does; one line on what happened."""
+    from bot.jobs import tasks
+
+    runtime = tasks.shared_runtime(settings)
+    if not tasks.chat_workspaces(runtime):  # checked first: no notifier, no metrics pass for nobody
+        return "Nudges: none, no chat workspace."
+    notifier = _chat_notifier(settings, runtime)
+    if notifier is None:
+        return (
+            "Nudges: skipped, no chat platform configured "
+            "(SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)."
+        )
+    counted = SentCounter(notifier)
+    tasks.nudges(settings, counted)
+    return f"Nudges: {counted.sent} sent."
+
+
+def _chat_notifier(settings: Settings, runtime: Runtime) -> Notifier | None:
+    """The notifier for chat workspaces, or None when no chat platform is configured.
+
+    The one place `poll` picks a platform: it becomes a look-up in the per-platform registry."""
+    if settings.SLACK_BOT_TOKEN is None and not (settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET):
+        return None
+    from handlers.slack.notifier import slack_notifier
+
+    return slack_notifier(settings, runtime)
+
+
+class SentCounter:
+    """A notifier that counts the direct messages that went out through it (a run's nudges)."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier, self._lock, self.sent = notifier, threading.Lock(), 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._notifier, name)
+
+    def direct(self, **fields: Any) -> str:
+        """Send as the wrapped notifier does, and count it once it is accepted."""
+        ref = self._notifier.direct(**fields)
+        with self._lock:  # nudges go out from a thread per workspace
+            self.sent += 1
+        return ref
 
 
 def cmd_usage(settings: Settings, args: argparse.Namespace) -> int:

@@ -20,8 +20,9 @@ from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
 from bot.services.delivery import MarkWriter, Notifier, Outcome, mark_writer
 from bot.services.digest import DigestData, build_digest
-from bot.services.ingest import CycleReport, run_cycle
-from bot.services.polling import PollConfig
+from bot.services.ingest.cycle import CycleReport, run_cycle
+from bot.services.ingest.polling import PollConfig
+from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.services.program import load_program
 from bot.services.recaps import Recap
 from bot.services.retention import RetentionResult, run_retention
@@ -35,7 +36,6 @@ from bot.services.sending import (
     shift_weeks,
 )
 from bot.services.settings import workspace_settings
-from bot.services.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 
@@ -49,8 +49,9 @@ def last_week() -> str:
     return week_label((_now() - timedelta(days=7)).date())
 
 
-def poll_cycle(settings: Settings, now: datetime | None = None) -> CycleReport:
-    """One ingestion cycle against the configured X API (at `now`, for simulations; default: the clock)."""
+def poll_cycle(settings: Settings, now: datetime | None = None, *, every: bool = False) -> CycleReport:
+    """One ingestion cycle against the configured X API (at `now`, for simulations; default: the clock);
+    `every` polls all tracked accounts now, whatever their cadence."""
     runtime = shared_runtime(settings)
     config = PollConfig(base_interval=timedelta(seconds=settings.POLL_INTERVAL))
     return run_cycle(
@@ -59,6 +60,7 @@ def poll_cycle(settings: Settings, now: datetime | None = None) -> CycleReport:
         now=_now if now is None else (lambda: now),
         config=config,
         budget_usd=settings.X_MONTHLY_BUDGET_USD,
+        every=every,
     )
 
 

@@ -68,8 +68,32 @@ def get_by_handle(*, session: Session, workspace_id: int, handle: str) -> Ambass
     )
     ambassador = session.scalars(stmt).one_or_none()
     if ambassador is None:
-        raise NotFound(f"@{name} is not tracked here. Track them first: python -m bot track {name}")
+        raise not_tracked(name)
     return ambassador
+
+
+def not_tracked(name: str) -> NotFound:
+    """The error for a handle nobody tracks, with the way to track it."""
+    return NotFound(f"@{name} is not tracked here. Track them first: python -m bot track {name}")
+
+
+def tracking_workspaces(*, session: Session, handle: str) -> list[tuple[Ambassador, Workspace]]:
+    """Every workspace tracking this X handle (any platform, the operator's local one included), with
+    its ambassador row, by workspace external id."""
+    name = normalize_handle(handle)
+    stmt = (
+        select(Ambassador, Workspace)
+        .join(XAccount, Ambassador.x_account_id == XAccount.id)
+        .join(Workspace, Ambassador.workspace_id == Workspace.id)
+        .where(XAccount.handle_key == name.lower())
+        .order_by(Workspace.external_id, Workspace.platform)
+    )
+    return [(ambassador, workspace) for ambassador, workspace in session.execute(stmt)]
+
+
+def workspace_ids(*, session: Session) -> list[str]:
+    """The external ids of every workspace (`local` for the operator's), sorted."""
+    return sorted(set(session.scalars(select(Workspace.external_id))))
 
 
 def track(

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.services.usage import month_usage
+from bot.services.ingest.usage import month_usage
 from bot.storage.tables import Ambassador, Post, Workspace, XAccount
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services.usage import month_usage
+from bot.services.ingest.usage import month_usage
 from bot.storage.db import transaction
 from bot.storage.tables import Post, XAccount
 from tests.ingest.conftest import START, seed_posts

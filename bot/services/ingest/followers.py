@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.polling import record_user, tracked_accounts
-from bot.services.usage import record_reads
+from bot.services.ingest.polling import record_user, tracked_accounts
+from bot.services.ingest.usage import record_reads
 from bot.sources.x_api import UserLookup, XSource
 from bot.storage import repositories as repo
 from bot.storage.db import transaction

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.usage import record_reads
+from bot.services.ingest.usage import record_reads
 from bot.sources.records import PostRecord
 from bot.sources.x_api import TimelinePage, XSource, XUser
 from bot.storage import repositories as repo
@@ -112,15 +112,16 @@ def merge_into_known(session: Session, account: XAccount, user_id: int) -> XAcco
     return known
 
 
-def due_accounts(*, sessions: sessionmaker[Session], now: datetime) -> list[int]:
-    """Resolved, active accounts whose next poll time has come, oldest-polled first."""
+def due_accounts(*, sessions: sessionmaker[Session], now: datetime, every: bool = False) -> list[int]:
+    """Resolved, active accounts whose next poll time has come (`every`: all of them, whatever their
+    cadence), oldest-polled first."""
     with transaction(sessions) as session:
         accounts = [
             a
             for a in tracked_accounts(session)
             if a.x_user_id is not None
             and a.status == ACTIVE
-            and (a.next_poll_at is None or a.next_poll_at <= now)
+            and (every or a.next_poll_at is None or a.next_poll_at <= now)
         ]
         accounts.sort(key=lambda a: a.last_polled_at or datetime.min.replace(tzinfo=now.tzinfo))
         return [a.id for a in accounts]

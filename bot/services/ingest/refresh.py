@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.metrics.weeks import week_label
-from bot.services.usage import budget_message, month_usage, record_reads
+from bot.services.ingest.usage import budget_message, month_usage, record_reads
 from bot.sources.x_api import XSource
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, Post

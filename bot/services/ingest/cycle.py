@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import PlumeError
-from bot.services.followers import take_snapshots
-from bot.services.polling import PollConfig, due_accounts, poll_account, resolve_handles
-from bot.services.refresh import refresh_period
-from bot.services.usage import CREDITS_KEY, budget_message, get_state, month_usage, set_state
+from bot.services.ingest.followers import take_snapshots
+from bot.services.ingest.polling import PollConfig, due_accounts, poll_account, resolve_handles
+from bot.services.ingest.refresh import refresh_period
+from bot.services.ingest.usage import CREDITS_KEY, budget_message, get_state, month_usage, set_state
 from bot.sources.x_api import XAuthError, XCreditsExhausted, XRateLimited, XSource
 from bot.storage.db import transaction
 from bot.storage.tables import XAccount
@@ -47,8 +47,10 @@ def run_cycle(
     now: Callable[[], datetime],
     config: PollConfig,
     budget_usd: float | None = None,
+    every: bool = False,
 ) -> CycleReport:
-    """Run every ingestion step that is due; never raises for X trouble, reports it instead."""
+    """Run every ingestion step that is due (`every`: poll all accounts now, whatever their cadence);
+    never raises for X trouble, reports it instead."""
     report = CycleReport()
     moment = now()
     blocked = _blocked(sessions, moment, budget_usd)
@@ -58,7 +60,7 @@ def run_cycle(
         return report
     try:
         report.resolved = resolve_handles(sessions=sessions, source=source, now=moment)
-        _poll_due(sessions, source, now, config, budget_usd, report)
+        _poll_due(sessions, source, now, config, budget_usd, report, every=every)
         if report.stopped:  # the budget ran out: no snapshots or refreshes either
             return report
         report.snapshots = take_snapshots(sessions=sessions, source=source, now=now())
@@ -81,9 +83,10 @@ def run_cycle(
     return report
 
 
-def _poll_due(sessions, source, now, config, budget_usd, report: CycleReport) -> None:
-    """Poll each due account; an account's own failure is recorded and the next one goes on."""
-    for account_id in due_accounts(sessions=sessions, now=now()):
+def _poll_due(sessions, source, now, config, budget_usd, report: CycleReport, *, every: bool) -> None:
+    """Poll each due account (or every one); an account's own failure is recorded and the next one
+    goes on. The budget is checked before each account, whatever made it due."""
+    for account_id in due_accounts(sessions=sessions, now=now(), every=every):
         moment = now()
         with transaction(sessions) as session:
             usage = month_usage(session=session, now=moment, budget_usd=budget_usd)
