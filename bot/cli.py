@@ -215,7 +215,7 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
             overrides=overrides,
         )
     if args.format == "json":
-        print(json.dumps(report, ensure_ascii=False))
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
         from bot.messages.terminal import render_stats_table
 

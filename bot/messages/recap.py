@@ -15,8 +15,8 @@ def recap_message(recap: Recap) -> Message:
     report = recap.report
     return Message(
         kind="recap",
-        title=f"Your week {report['week']} · @{report['handle']}",
-        fallback=f"Your weekly recap {report['week']}: {report['posts']} posts",
+        title=f"Your week {report.week.week} · @{report.handle}",
+        fallback=f"Your weekly recap {report.week.week}: {report.week.figures.posts} posts",
         sections=(*week_sections(report), _best_post(recap), _best_slots(recap)),
         context=(week_context(report), text("Weekly recap: switch it off with ", hint("recap off"), ".")),
     )

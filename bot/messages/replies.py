@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.messages.action_ids import ActionId
+from bot.messages.figures import figure_rows
 from bot.messages.model import Action, ActionStyle, Fact, Message, Section
-from bot.messages.terminal import STATS_ROWS, format_value
 from bot.messages.text import Text, hint, text
+from bot.metrics.report import ENGAGEMENT_DENOMINATOR, WeekReport
 from bot.schedule import WorkSchedule
 
 PRIVATE = "Only you can see this."
@@ -78,38 +79,35 @@ def confirm_message(what: str, action_id: ActionId, handle: str) -> Message:
     )
 
 
-def week_message(report: dict[str, Any]) -> Message:
+def week_message(report: WeekReport) -> Message:
     """`/plume me`: the week beside the person's own baseline."""
+    week = report.week
     return Message(
         kind="me",
-        title=f"Your week {report['week']} · @{report['handle']}",
-        fallback=f"Your week {report['week']}: {report['posts']} posts",
+        title=f"Your week {week.week} · @{report.handle}",
+        fallback=f"Your week {week.week}: {week.figures.posts} posts",
         sections=week_sections(report),
         context=(week_context(report),),
     )
 
 
-def week_sections(report: dict[str, Any]) -> tuple[Section, ...]:
+def week_sections(report: WeekReport) -> tuple[Section, ...]:
     """Each figure beside its usual value, then what the denominators and 'usual' mean."""
-    facts = tuple(
-        Fact(
-            label.strip(),
-            f"{format_value(key, report.get(key))} (usual {format_value(key, report['baseline'].get(key))})",
-        )
-        for key, label in STATS_ROWS
-        if not label.startswith("  ")
-    )
+    rows = figure_rows(report.week)
+    facts = tuple(Fact(row.label, f"{row.value} (usual {row.usual})") for row in rows if not row.breakdown)
     return (
         Section(facts=facts),
         Section(
-            text=f"Engagement is per {report['engagement_denominator']}. 'Usual' is the mean of "
-            f"your previous {report['baseline_weeks']} week(s)."
+            text=f"Engagement is per {ENGAGEMENT_DENOMINATOR}. 'Usual' is the mean of "
+            f"your previous {report.week.baseline_weeks} week(s)."
         ),
     )
 
 
-def week_context(report: dict[str, Any]) -> str:
-    return f"{PRIVATE} Hours {report['hours']} {report['days']}, {report['tz']}."
+def week_context(report: WeekReport) -> str:
+    """Who may see this, and the schedule the figures used."""
+    schedule = report.schedule
+    return f"{PRIVATE} Hours {schedule.hours_text} {schedule.days_text}, {schedule.tz}."
 
 
 def invitation_message(inviter: str, handle: str) -> Message:
@@ -172,7 +170,7 @@ def settings_message(settings: dict[str, Any]) -> Message:
     )
 
 
-def home_message(report: dict[str, Any] | None, schedule: WorkSchedule | None, nudges: str) -> Message:
+def home_message(report: WeekReport | None, schedule: WorkSchedule | None, nudges: str) -> Message:
     """The App Home: the person's own dashboard, or a join prompt."""
     if report is None or schedule is None:
         return Message(
@@ -193,7 +191,7 @@ def home_message(report: dict[str, Any] | None, schedule: WorkSchedule | None, n
     week = week_message(report)
     return Message(
         kind="home",
-        title=f"Your week {report['week']}",
+        title=f"Your week {report.week.week}",
         fallback=week.fallback,
         sections=(
             *week.sections,

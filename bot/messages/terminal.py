@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
+from bot.messages.figures import figure_rows
 from bot.messages.model import Message
+from bot.metrics.report import ENGAGEMENT_DENOMINATOR, WeekReport
 
 WIDTH = 78
 
@@ -32,46 +33,22 @@ def render_message(message: Message) -> str:
     return "\n".join(lines)
 
 
-STATS_ROWS = [
-    ("posts", "Posts"),
-    ("originals", "  originals"),
-    ("replies", "  replies"),
-    ("retweets", "  reposts"),
-    ("quotes", "  quotes"),
-    ("active_days", "Active days"),
-    ("work_hours_posts", "Work-hours posts"),
-    ("work_hours_share", "Work-hours share"),
-    ("median_gap_minutes_work_hours", "Median gap in work hours (min)"),
-    ("bursts", "Bursts"),
-    ("engagement", "Engagement (total)"),
-    ("engagement_per_post_median", "Engagement per post (median)"),
-    ("on_topic_share", "On-topic share"),
-    ("follower_net_change", "Follower net change"),
-]
-
-
-def format_value(key: str, value: Any) -> str:
-    """Shares as percentages, floats to one decimal, None as an em dash."""
-    if value is None:
-        return "—"
-    if key.endswith("_share"):
-        return f"{value * 100:.0f}%"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
-
-
-def render_stats_table(report: dict[str, Any]) -> str:
+def render_stats_table(report: WeekReport) -> str:
     """`stats` as a two-column table: this week beside the person's own 4-week baseline."""
-    head = f"@{report['handle']}  week {report['week']}  ({report['tz']}, {report['hours']} {report['days']})"
-    lines = [head, "", f"{'':32}{'this week':>12}{'baseline':>12}"]
-    for key, label in STATS_ROWS:
-        now, base = report.get(key), report["baseline"].get(key)
-        lines.append(f"{label:32}{format_value(key, now):>12}{format_value(key, base):>12}")
+    week, schedule = report.week, report.schedule
+    where = f"{schedule.tz}, {schedule.hours_text} {schedule.days_text}"
+    lines = [
+        f"@{report.handle}  week {week.week}  ({where})",
+        "",
+        f"{'':32}{'this week':>12}{'baseline':>12}",
+    ]
+    for row in figure_rows(week):
+        label = f"  {row.label}" if row.breakdown else row.label
+        lines.append(f"{label:32}{row.value:>12}{row.usual:>12}")
     lines += [
         "",
-        f"Engagement = likes + reposts + replies + quotes, per {report['engagement_denominator']}: "
-        f"{report['engagement_posts']} this week.",
-        f"Baseline = mean of the previous {report['baseline_weeks']} week(s), at most 4.",
+        f"Engagement = likes + reposts + replies + quotes, per {ENGAGEMENT_DENOMINATOR}: "
+        f"{week.figures.engagement_posts} this week.",
+        f"Baseline = mean of the previous {week.baseline_weeks} week(s), at most 4.",
     ]
     return "\n".join(lines)

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
-from bot.metrics.report import person_weeks
+from bot.metrics.report import WeekReport, person_weeks
 from bot.schedule import WorkSchedule
 from bot.services.digest import Highlight
 from bot.services.nudges import best_offhours_slots
 from bot.services.program import Program
-from bot.services.stats import about
 
 
 @dataclass(frozen=True, slots=True)
 class Recap:
     """One person's week beside their baseline, their best post and their best off-hours slots."""
 
-    report: dict[str, Any]
+    report: WeekReport
     best_post: Highlight | None
     best_slots: tuple[tuple[int, int, float], ...]
 
@@ -35,7 +33,7 @@ def recaps(program: Program) -> dict[int, Recap]:
     weeks = person_weeks(program.figures, program.week, list(program.people))
     result = {}
     for pid, person in program.people.items():
-        report = {**about(person.handle, person.schedule or WorkSchedule()), **weeks[pid]}
+        report = WeekReport(person.handle, person.schedule or WorkSchedule(), weeks[pid])
         post = best.get(pid)
         result[pid] = Recap(
             report=report,

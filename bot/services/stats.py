@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.metrics.bursts import BurstRule
 from bot.metrics.engine import BASELINE_WEEKS, Figures, compute_figures
 from bot.metrics.frames import people_frame, posts_frame, snapshots_frame
-from bot.metrics.report import person_week
+from bot.metrics.report import WeekReport, person_week
 from bot.metrics.weeks import parse_week
 from bot.schedule import WorkSchedule
 from bot.services.ambassadors import get_by_handle, schedule_of
@@ -58,8 +58,8 @@ def week_stats(
     handle: str,
     week_text: str,
     overrides: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The `stats` object for one person and week; `overrides` replace schedule fields for this run only."""
+) -> WeekReport:
+    """One person's week report; `overrides` replace schedule fields for this run only."""
     week = parse_week(week_text)
     ambassador = get_by_handle(session=session, workspace_id=workspace_id, handle=handle)
     schedule: WorkSchedule = replace(schedule_of(ambassador), **(overrides or {}))
@@ -69,16 +69,4 @@ def week_stats(
         week=week,
         history=BASELINE_WEEKS,
     )
-    return {**about(ambassador.x_account.handle, schedule), **person_week(figures, ambassador.id, week)}
-
-
-def about(handle: str, schedule: WorkSchedule) -> dict[str, Any]:
-    """Who a week report is about: the handle and the schedule its work-hours figures used."""
-    return {
-        "handle": handle,
-        "tz": schedule.tz,
-        "hours": schedule.hours_text,
-        "days": schedule.days_text,
-        "country": schedule.country,
-        "topics": list(schedule.topics),
-    }
+    return WeekReport(ambassador.x_account.handle, schedule, person_week(figures, ambassador.id, week))

@@ -15,6 +15,7 @@ from bot.charts import heatmap_png
 from bot.errors import NotFound
 from bot.messages.model import Image
 from bot.messages.replies import home_message
+from bot.metrics.report import WeekReport
 from bot.metrics.weeks import week_label
 from bot.services import people
 from bot.services.ambassadors import schedule_of
@@ -92,12 +93,13 @@ def delete_home_file(client: WebClient, file_id: str) -> None:
         log.warning("home chart delete failed", extra={"fields": {"file": file_id}}, exc_info=True)
 
 
-def _chart(client: WebClient, user_id: str, report: dict) -> dict[str, str]:
+def _chart(client: WebClient, user_id: str, report: WeekReport) -> dict[str, str]:
     """Upload the person's hour x weekday chart privately; returns {path: file id}."""
     # The PNG only lives until Slack has it: nothing about the person stays on our disk.
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"plume-{user_id}-{report['week']}.png"
-        heatmap_png(report["hour_weekday"], path, f"Your week {report['week']}, local time")
+        week = report.week.week
+        path = Path(folder) / f"plume-{user_id}-{week}.png"
+        heatmap_png(report.week.hour_weekday, path, f"Your week {week}, local time")
         try:
             uploaded = client.files_upload_v2(file=str(path), filename=path.name, title="When you posted")
             return {str(path): uploaded["file"]["id"]}

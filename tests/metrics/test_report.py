@@ -27,12 +27,17 @@ SNAPSHOTS = [
 ]
 
 
+def week_dict(figures, ambassador_id, monday):
+    """The published JSON form of one person's week (what `stats --format json` prints)."""
+    return person_week(figures, ambassador_id, monday).to_dict()
+
+
 def empty_matrix() -> list[list[int]]:
     return [[0] * 24 for _ in range(7)]
 
 
 def test_week_report():
-    report = person_week(run(RECORDS, TABLE, SNAPSHOTS), 1, week("2026-11-16"))
+    report = week_dict(run(RECORDS, TABLE, SNAPSHOTS), 1, week("2026-11-16"))
     matrix = empty_matrix()
     matrix[0][10] = 2  # Monday 10:00 and 10:20
     matrix[0][19] = 1  # Monday 19:00
@@ -79,7 +84,7 @@ def test_week_report():
 
 
 def test_first_week_report_has_an_empty_baseline():
-    report = person_week(run(RECORDS, TABLE, SNAPSHOTS), 1, week("2026-11-09"))
+    report = week_dict(run(RECORDS, TABLE, SNAPSHOTS), 1, week("2026-11-09"))
     assert report["week"] == "2026-W46"
     assert report["posts"] == 1 and report["work_hours_share"] == 1.0
     assert report["median_gap_minutes_work_hours"] is None  # a single post has no gap
@@ -91,7 +96,7 @@ def test_first_week_report_has_an_empty_baseline():
 
 def test_report_without_any_data():
     # No posts, no snapshots, a week nobody asked about: zeros and unknowns, no crash.
-    report = person_week(run([], TABLE), 1, week("2026-11-16"))
+    report = week_dict(run([], TABLE), 1, week("2026-11-16"))
     assert report["week"] == "2026-W47"
     for count in (
         "posts",
@@ -123,12 +128,12 @@ def test_report_without_any_data():
 def test_silent_week_on_the_grid():
     # Posts in W46 and W48; W47 is silent: 0 posts, unknown rates, baseline of W46 only.
     records = [post(1, "2026-11-10T10:00:00Z", "original", "b2b"), post(1, "2026-11-24T10:00:00Z")]
-    report = person_week(run(records, TABLE), 1, week("2026-11-16"))
+    report = week_dict(run(records, TABLE), 1, week("2026-11-16"))
     assert (report["posts"], report["work_hours_share"], report["on_topic_share"]) == (0, None, None)
     assert report["baseline"]["posts"] == 1
     assert report["baseline_weeks"] == 1
     # W48: baseline over W46 (1 post) and W47 (0 posts) = 0.5; share over [1.0, unknown] = 1.0.
-    w48 = person_week(run(records, TABLE), 1, week("2026-11-23"))
+    w48 = week_dict(run(records, TABLE), 1, week("2026-11-23"))
     assert (w48["baseline"]["posts"], w48["baseline"]["work_hours_share"], w48["baseline_weeks"]) == (
         0.5,
         1.0,
@@ -141,7 +146,7 @@ def test_hour_weekday_is_local_and_far_from_utc():
     # Sun 2026-11-22 16:00Z = Monday 11-23 01:00 JST (W48, row 0, hour 1).
     table = people((2, sched("Asia/Tokyo")))
     figures = run([post(2, "2026-11-22T14:30:00Z"), post(2, "2026-11-22T16:00:00Z")], table)
-    w47, w48 = person_week(figures, 2, week("2026-11-16")), person_week(figures, 2, week("2026-11-23"))
+    w47, w48 = week_dict(figures, 2, week("2026-11-16")), week_dict(figures, 2, week("2026-11-23"))
     expected47, expected48 = empty_matrix(), empty_matrix()
     expected47[6][23] = 1
     expected48[0][1] = 1
@@ -156,7 +161,7 @@ def test_iso_week_53_report():
     figures = run([post(1, "2027-01-01T09:00:00Z")], table)
     monday = parse_week("2026-W53")
     assert monday == week("2026-12-28")
-    report = person_week(figures, 1, monday)
+    report = week_dict(figures, 1, monday)
     matrix = empty_matrix()
     matrix[4][10] = 1  # Friday, 10:00 local
     assert (report["week"], report["posts"], report["work_hours_posts"], report["work_hours_share"]) == (
@@ -188,7 +193,7 @@ def test_same_posts_different_zone_different_report():
         (3, WorkSchedule(tz="Asia/Tokyo")),
     )
     figures = run([post(p, "2026-11-16T08:30:00Z") for p in (1, 2, 3)], table)
-    shares = [person_week(figures, p, week("2026-11-16"))["work_hours_share"] for p in (1, 2, 3)]
-    hours = [person_week(figures, p, week("2026-11-16"))["hour_weekday"][0].index(1) for p in (1, 2, 3)]
+    shares = [week_dict(figures, p, week("2026-11-16"))["work_hours_share"] for p in (1, 2, 3)]
+    hours = [week_dict(figures, p, week("2026-11-16"))["hour_weekday"][0].index(1) for p in (1, 2, 3)]
     assert shares == [1.0, 0.0, 1.0]
     assert hours == [9, 3, 17]

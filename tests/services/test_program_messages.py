@@ -187,7 +187,7 @@ def test_recap_has_the_week_the_best_post_and_the_best_off_hours_slots(sessions)
     by_handle = {p.handle: pid for pid, p in eve_program.people.items()}
     everyone = recaps(eve_program)
     eve = everyone[by_handle["eve"]]
-    assert eve.report["posts"] == 3 and eve.report["work_hours_posts"] == 1
+    assert eve.report.week.figures.posts == 3 and eve.report.week.figures.work_hours_posts == 1
     assert eve.best_post.x_id == this_week[1].x_id and eve.best_post.engagement == 15
     # Monday 20:00 twice before (median 9.5) and Wednesday 20:00 only once: a slot needs 2 posts.
     assert eve.best_slots == ((0, 20, 9.5),)

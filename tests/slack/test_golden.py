@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from bot.messages.replies import (
     week_message,
 )
 from bot.metrics.program import ProgramWeek
+from bot.metrics.report import Baseline, PersonWeek, WeekFigures, WeekReport
 from bot.schedule import WorkSchedule
 from bot.services.digest import DigestData, Highlight
 from bot.services.nudges import NudgePlan
@@ -37,43 +39,42 @@ from bot.services.settings import DEFAULTS
 from handlers.slack.render import MAX_BLOCKS, fallback_text, to_blocks
 
 GOLDEN = Path(__file__).parent / "golden"
-REPORT = {
-    "handle": "ana",
-    "week": "2026-W46",
-    "tz": "Europe/Paris",
-    "hours": "09:00-18:00",
-    "days": "mon,tue,wed,thu,fri",
-    "posts": 12,
-    "originals": 6,
-    "replies": 3,
-    "retweets": 2,
-    "quotes": 1,
-    "active_days": 4,
-    "work_hours_posts": 5,
-    "work_hours_share": 0.4167,
-    "median_gap_minutes_work_hours": 42.5,
-    "bursts": 0,
-    "engagement": 88,
-    "engagement_posts": 10,
-    "engagement_per_post_median": 6.5,
-    "on_topic_share": 0.6,
-    "follower_net_change": 3,
-    "engagement_denominator": "own posts (originals, replies and quotes; reposts excluded)",
-    "baseline_weeks": 4,
-    "baseline": {
-        "posts": 10.5,
-        "work_hours_share": 0.5,
-        "engagement_per_post_median": 5.0,
-        "active_days": 4.25,
-        "bursts": 0.25,
-        "median_gap_minutes_work_hours": 30.0,
-        "engagement": 70.0,
-        "on_topic_share": 0.55,
-        "follower_net_change": 2.0,
-        "work_hours_posts": 5.25,
-    },
-}
 SCHEDULE = WorkSchedule(tz="Europe/Paris")
+FIGURES = WeekFigures(
+    posts=12,
+    originals=6,
+    replies=3,
+    retweets=2,
+    quotes=1,
+    active_days=4,
+    work_hours_posts=5,
+    work_hours_share=0.4167,
+    median_gap_minutes_work_hours=42.5,
+    bursts=0,
+    engagement=88,
+    engagement_posts=10,
+    engagement_per_post_median=6.5,
+    on_topic_share=0.6,
+    follower_net_change=3,
+)
+BASELINE = Baseline(
+    posts=10.5,
+    originals=None,
+    replies=None,
+    retweets=None,
+    quotes=None,
+    active_days=4.25,
+    work_hours_posts=5.25,
+    work_hours_share=0.5,
+    median_gap_minutes_work_hours=30.0,
+    bursts=0.25,
+    engagement=70.0,
+    engagement_per_post_median=5.0,
+    on_topic_share=0.55,
+    follower_net_change=2.0,
+)
+NO_POSTS = ((0,) * 24,) * 7
+REPORT = WeekReport("ana", SCHEDULE, PersonWeek("2026-W46", FIGURES, NO_POSTS, BASELINE, 4))
 PLAN = NudgePlan(
     ambassador_id=7,
     handle="rapid_jonas",
@@ -145,7 +146,9 @@ MESSAGES = {
             REPORT, Highlight("ana", 2120478988039102465, 31, "Why <b2b> & AI"), ((6, 18, 9.0), (0, 7, 4.0))
         )
     ),
-    "recap_quiet": recap_message(Recap({**REPORT, "posts": 0}, None, ())),
+    "recap_quiet": recap_message(
+        Recap(replace(REPORT, week=replace(REPORT.week, figures=replace(FIGURES, posts=0))), None, ())
+    ),
     "error": notice(
         "Plume", "Hours '9 to 5' are not like 09:00-18:00.\nTry: `/plume hours 09:00-18:00`", kind="error"
     ),
