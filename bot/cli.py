@@ -21,9 +21,9 @@ from bot.logs import configure_logging
 from bot.metrics.weeks import parse_week
 from bot.runtime import Runtime, open_runtime
 from bot.schedule import WorkSchedule, parse_country, parse_days, parse_hours, parse_topics, parse_tz
-from bot.services import ambassadors
 from bot.services.ingest.imports import import_archive
-from bot.services.stats import week_stats
+from bot.services.people import ambassadors
+from bot.services.reports.stats import week_stats
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador
 

@@ -15,10 +15,10 @@ from bot.messages.model import Message
 from bot.messages.replies import invitation_message, notice, settings_message, status_message
 from bot.messages.text import Mention, code, hint, text
 from bot.metrics.weeks import parse_week, week_label
-from bot.services.digest import build_digest
-from bot.services.program import load_program
-from bot.services.settings import set_digest_channel, set_setting, workspace_settings
-from bot.services.status import program_status
+from bot.services.reports.digest import build_digest
+from bot.services.reports.program import load_program
+from bot.services.workspaces.settings import set_digest_channel, set_setting, workspace_settings
+from bot.services.workspaces.status import program_status
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 

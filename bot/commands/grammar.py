@@ -35,7 +35,7 @@ from bot.messages.text import (
 )
 from bot.metrics.weeks import parse_week, week_label
 from bot.schedule import DAY_NAMES, parse_days, parse_hours, parse_topics, parse_tz
-from bot.services.ambassadors import normalize_handle
+from bot.services.people.ambassadors import normalize_handle
 
 MAX_TEXT = 2000  # the longest valid command (20 topics of 50 characters) is about 1,050 characters
 MAX_TOPIC_LENGTH = 50

@@ -25,10 +25,11 @@ from bot.messages.replies import (
 )
 from bot.messages.text import Text, hint, text
 from bot.metrics.weeks import week_label
-from bot.services import people
-from bot.services.ambassadors import schedule_of
-from bot.services.settings import workspace_settings
-from bot.services.stats import week_stats
+from bot.services.people import membership as people
+from bot.services.people.ambassadors import schedule_of
+from bot.services.people.export import export_csv
+from bot.services.reports.stats import week_stats
+from bot.services.workspaces.settings import workspace_settings
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 
@@ -166,7 +167,7 @@ def do_preference(name: str, label: str) -> Handler:
 def do_export(_: g.Export, ctx: ChatContext, deps: CoreDeps) -> Message:
     """Everything we hold about the caller, as a CSV file sent to them privately."""
     with transaction(deps.runtime.sessions) as session:
-        filename, content = people.export_csv(
+        filename, content = export_csv(
             session=session, workspace_id=ctx.workspace_id, chat_user_id=ctx.user_id
         )
     ctx.send_file(filename, content, "Your Plume data", "Here is everything Plume holds about you.")

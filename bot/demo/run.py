@@ -18,10 +18,10 @@ from bot.messages.nudge import nudge_message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week
 from bot.runtime import open_runtime
-from bot.services import ambassadors
-from bot.services.digest import build_digest
-from bot.services.nudges import plan_nudges
-from bot.services.program import load_program
+from bot.services.people import ambassadors
+from bot.services.reports.digest import build_digest
+from bot.services.reports.nudges import plan_nudges
+from bot.services.reports.program import load_program
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
 

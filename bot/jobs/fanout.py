@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.messages.digest import digest_charts
 from bot.messages.model import Image
-from bot.services.digest import DigestData
+from bot.services.reports.digest import DigestData
 
 log = logging.getLogger(__name__)
 CHART_NICENESS = 10

@@ -19,13 +19,12 @@ from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
 from bot.services.delivery import MarkWriter, Notifier, Outcome, mark_writer
-from bot.services.digest import DigestData, build_digest
 from bot.services.ingest.cycle import CycleReport, run_cycle
 from bot.services.ingest.polling import PollConfig
 from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
-from bot.services.program import load_program
-from bot.services.recaps import Recap
-from bot.services.retention import RetentionResult, run_retention
+from bot.services.reports.digest import DigestData, build_digest
+from bot.services.reports.program import load_program
+from bot.services.reports.recaps import Recap
 from bot.services.sending import (
     chart_dir,
     pending_deliveries,
@@ -35,7 +34,8 @@ from bot.services.sending import (
     send_recaps,
     shift_weeks,
 )
-from bot.services.settings import workspace_settings
+from bot.services.workspaces.retention import RetentionResult, run_retention
+from bot.services.workspaces.settings import workspace_settings
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 

@@ -7,7 +7,7 @@ import hashlib
 from bot.messages.action_ids import ActionId
 from bot.messages.model import Action, ActionStyle, Message, Section
 from bot.schedule import DAY_NAMES
-from bot.services.nudges import NudgePlan
+from bot.services.reports.nudges import NudgePlan
 
 OPENERS = (
     "Hi @{handle}, a friendly heads-up from Plume.",

@@ -7,7 +7,7 @@ from bot.messages.model import Link, Message, Section
 from bot.messages.nudge import slot_text
 from bot.messages.replies import week_context, week_sections
 from bot.messages.text import hint, text
-from bot.services.recaps import Recap
+from bot.services.reports.recaps import Recap
 
 
 def recap_message(recap: Recap) -> Message:

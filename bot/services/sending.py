@@ -32,11 +32,11 @@ from bot.services.delivery import (
     digest_key,
     nudge_key,
 )
-from bot.services.digest import build_digest
-from bot.services.nudges import NudgePlan, plan_nudges
-from bot.services.program import Person, Program, load_program
-from bot.services.recaps import Recap, recaps
-from bot.services.settings import workspace_settings
+from bot.services.reports.digest import build_digest
+from bot.services.reports.nudges import NudgePlan, plan_nudges
+from bot.services.reports.program import Person, Program, load_program
+from bot.services.reports.recaps import Recap, recaps
+from bot.services.workspaces.settings import workspace_settings
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
 

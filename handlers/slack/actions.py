@@ -11,7 +11,7 @@ from bot.errors import PlumeError
 from bot.messages.action_ids import ActionId
 from bot.messages.replies import notice
 from bot.messages.text import hint, text
-from bot.services import people
+from bot.services.people import membership as people
 from bot.storage.db import transaction
 from handlers.slack.context import SlackDeps, chat_context, workspace_id
 from handlers.slack.home import forget_home, publish_home

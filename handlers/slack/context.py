@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.errors import PlumeError
 from bot.messages.model import Message
 from bot.runtime import Runtime
-from bot.services.workspaces import installed_workspace
+from bot.services.workspaces.lifecycle import installed_workspace
 from bot.storage.db import transaction
 from handlers.slack.ids import SLASH_PREFIX
 from handlers.slack.render import fallback_text, to_blocks

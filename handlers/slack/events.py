@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
-from bot.services.workspaces import first_delivery, mark_uninstalled
+from bot.services.workspaces.lifecycle import first_delivery, mark_uninstalled
 from bot.storage.db import transaction
 from handlers.slack.context import SlackDeps, workspace_id
 from handlers.slack.home import publish_home

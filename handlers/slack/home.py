@@ -17,9 +17,9 @@ from bot.messages.model import Image
 from bot.messages.replies import home_message
 from bot.metrics.report import WeekReport
 from bot.metrics.weeks import week_label
-from bot.services import people
-from bot.services.ambassadors import schedule_of
-from bot.services.stats import week_stats
+from bot.services.people import membership as people
+from bot.services.people.ambassadors import schedule_of
+from bot.services.reports.stats import week_stats
 from bot.storage.db import transaction
 from handlers.slack.context import SlackDeps
 from handlers.slack.render import to_blocks

@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.config import load_settings
 from bot.runtime import open_runtime
 from bot.schedule import WorkSchedule, parse_days
-from bot.services import ambassadors
+from bot.services.people import ambassadors
 from bot.storage.db import transaction
 from tests.fakes.slack_requests import SIGNING_SECRET
 from tests.fakes.slack_server import FakeSlack

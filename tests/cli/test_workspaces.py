@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.config import load_settings
 from bot.runtime import open_runtime
 from bot.schedule import WorkSchedule
-from bot.services import ambassadors
+from bot.services.people import ambassadors
 from bot.storage.db import transaction
 from bot.storage.tables import Post, Workspace
 

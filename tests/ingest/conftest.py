@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.schedule import WorkSchedule
-from bot.services import ambassadors
 from bot.services.ingest.cycle import CycleReport, run_cycle
 from bot.services.ingest.polling import PollConfig
+from bot.services.people import ambassadors
 from bot.sources.x_api import XSource, make_client
 from bot.storage.db import transaction
 from tests.fakes.x_server import FakeX

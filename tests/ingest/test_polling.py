@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.services.ambassadors import untrack
 from bot.services.ingest.polling import PollConfig, next_interval
+from bot.services.people.ambassadors import untrack
 from bot.storage.db import transaction
 from bot.storage.tables import FollowerSnapshot, Post, XAccount
 from tests.ingest.conftest import START, seed_posts

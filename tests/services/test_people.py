@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.services import ambassadors, people
+from bot.services.people import ambassadors
+from bot.services.people import membership as people
 from bot.storage.db import transaction
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

@@ -12,11 +12,11 @@ from bot.messages.nudge import nudge_message
 from bot.messages.recap import recap_message
 from bot.metrics.weeks import parse_week
 from bot.schedule import WorkSchedule
-from bot.services import ambassadors
-from bot.services.digest import build_digest, build_digests
-from bot.services.nudges import plan_nudges
-from bot.services.program import load_program, load_programs, load_whole
-from bot.services.recaps import recaps
+from bot.services.people import ambassadors
+from bot.services.reports.digest import build_digest, build_digests
+from bot.services.reports.nudges import plan_nudges
+from bot.services.reports.program import load_program, load_programs, load_whole
+from bot.services.reports.recaps import recaps
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services import people
 from bot.services.delivery import claim_nudge, mark
+from bot.services.people import membership as people
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
@@ -231,8 +231,8 @@ def test_nobody_claims_a_handle_someone_else_tracks(chat, runtime):
 
 def test_the_group_size_never_goes_below_five(chat, runtime):
     assert "Try" in text_of(chat.command("admin settings min_group_size 2", user="UADMIN"))
-    from bot.services.ambassadors import ensure_workspace
-    from bot.services.settings import workspace_settings
+    from bot.services.people.ambassadors import ensure_workspace
+    from bot.services.workspaces.settings import workspace_settings
 
     with transaction(runtime.sessions) as session:
         workspace = ensure_workspace(session=session, platform="slack", external_id="T0001")

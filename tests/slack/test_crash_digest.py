@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.schedule import WorkSchedule
-from bot.services import ambassadors
+from bot.services.people import ambassadors
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction

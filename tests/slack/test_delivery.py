@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bot.messages.replies import notice
 from bot.schedule import WorkSchedule
-from bot.services import ambassadors
 from bot.services.delivery import claim_digest, claim_nudge, digest_key, mark, mark_writer
+from bot.services.people import ambassadors
 from bot.services.sending import send_digest, send_nudges
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo

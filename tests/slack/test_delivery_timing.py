@@ -16,8 +16,8 @@ import pytest
 
 from bot.jobs import tasks
 from bot.schedule import WorkSchedule, parse_days, parse_hours
-from bot.services import ambassadors
-from bot.services.settings import set_setting
+from bot.services.people import ambassadors
+from bot.services.workspaces.settings import set_setting
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction

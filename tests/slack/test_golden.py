@@ -32,10 +32,10 @@ from bot.messages.replies import (
 from bot.metrics.program import ProgramWeek
 from bot.metrics.report import Baseline, PersonWeek, WeekFigures, WeekReport
 from bot.schedule import WorkSchedule
-from bot.services.digest import DigestData, Highlight
-from bot.services.nudges import NudgePlan
-from bot.services.recaps import Recap
-from bot.services.settings import DEFAULTS
+from bot.services.reports.digest import DigestData, Highlight
+from bot.services.reports.nudges import NudgePlan
+from bot.services.reports.recaps import Recap
+from bot.services.workspaces.settings import DEFAULTS
 from handlers.slack.render import MAX_BLOCKS, fallback_text, to_blocks
 
 GOLDEN = Path(__file__).parent / "golden"

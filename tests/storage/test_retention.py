@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.schedule import WorkSchedule
-from bot.services import ambassadors
-from bot.services.retention import run_retention
+from bot.services.people import ambassadors
+from bot.services.workspaces.retention import run_retention
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.schedule import WorkSchedule
-from bot.services import ambassadors
+from bot.services.people import ambassadors
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import make_engine, migrate, transaction

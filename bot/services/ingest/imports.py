@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.services.ambassadors import require_tracked_account
+from bot.services.people.ambassadors import require_tracked_account
 from bot.sources.archive import read_archive
 from bot.storage import repositories as repo
 

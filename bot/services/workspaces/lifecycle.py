@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.ambassadors import ensure_workspace
+from bot.services.people.ambassadors import ensure_workspace
 from bot.storage.db import transaction
 from bot.storage.tables import ProcessedEvent, Workspace
 

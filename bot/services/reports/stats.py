@@ -16,7 +16,7 @@ from bot.metrics.frames import people_frame, posts_frame, snapshots_frame
 from bot.metrics.report import WeekReport, person_week
 from bot.metrics.weeks import parse_week
 from bot.schedule import WorkSchedule
-from bot.services.ambassadors import get_by_handle, schedule_of
+from bot.services.people.ambassadors import get_by_handle, schedule_of
 from bot.storage import repositories as repo
 
 # Local weeks start up to 14 hours before or 12 hours after the same UTC Monday: load a day either side.

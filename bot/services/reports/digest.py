@@ -12,7 +12,7 @@ import pandas as pd
 from bot.metrics.activity import activity_matrices
 from bot.metrics.program import ProgramWeek, program_weeks
 from bot.metrics.weeks import week_label
-from bot.services.program import Program, workspace_owners
+from bot.services.reports.program import Program, workspace_owners
 
 HIGHLIGHTS = 3
 TREND_WEEKS = 5

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bot.metrics.nudges import NudgeRules, shift_activity, triggered
-from bot.services.program import Program
+from bot.services.reports.program import Program
 
 SLOTS = 2
 MIN_SLOT_POSTS = 2

@@ -8,9 +8,9 @@ import pandas as pd
 
 from bot.metrics.report import WeekReport, person_weeks
 from bot.schedule import WorkSchedule
-from bot.services.digest import Highlight
-from bot.services.nudges import best_offhours_slots
-from bot.services.program import Program
+from bot.services.reports.digest import Highlight
+from bot.services.reports.nudges import best_offhours_slots
+from bot.services.reports.program import Program
 
 
 @dataclass(frozen=True, slots=True)

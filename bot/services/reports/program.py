@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from bot.metrics.bursts import BurstRule
 from bot.metrics.engine import BASELINE_WEEKS, Figures
 from bot.schedule import WorkSchedule
-from bot.services.ambassadors import schedule_of
-from bot.services.stats import figures_around
+from bot.services.people.ambassadors import schedule_of
+from bot.services.reports.stats import figures_around
 from bot.storage import repositories as repo
 
 

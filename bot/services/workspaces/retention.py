@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.services.settings import workspace_settings
+from bot.services.workspaces.settings import workspace_settings
 from bot.storage import repositories as repo
 from bot.storage.tables import Ambassador, Post, Workspace
 

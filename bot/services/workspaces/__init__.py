@@ -1,0 +1,1 @@
+"""Workspaces: their life (lifecycle), program settings, status for admins, and retention."""
