@@ -13,11 +13,28 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache, partial
-from typing import Literal
-from zoneinfo import available_timezones
+from functools import partial
 
+from bot.commands.parsed import (
+    AdminChannel,
+    AdminDigestPreview,
+    AdminInvite,
+    AdminSettings,
+    AdminStatus,
+    Command,
+    Export,
+    Forget,
+    Help,
+    Highlights,
+    Hours,
+    Join,
+    Leave,
+    Me,
+    Nudges,
+    Recap,
+    Topics,
+)
+from bot.commands.settings_specs import ADMIN_SETTINGS, canonical_zone, zone_map
 from bot.commands.tokens import ChannelRef, Token, UserRef, shown
 from bot.errors import InvalidInput
 from bot.messages.text import (
@@ -34,7 +51,7 @@ from bot.messages.text import (
     text,
 )
 from bot.metrics.weeks import parse_week, week_label
-from bot.schedule import DAY_NAMES, parse_days, parse_hours, parse_topics, parse_tz
+from bot.schedule import parse_days, parse_hours, parse_topics
 from bot.services.people.ambassadors import normalize_handle
 
 MAX_TEXT = 2000  # the longest valid command (20 topics of 50 characters) is about 1,050 characters
@@ -43,133 +60,6 @@ MAX_TOPICS_PER_COMMAND = 20
 MAX_SNOOZE_DAYS = 90
 ECHO_LIMIT = 40
 
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    """`/plume help` (or nothing at all)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Join:
-    """`/plume join @handle`: opt in with an X handle (without the @)."""
-
-    handle: str
-
-
-@dataclass(frozen=True, slots=True)
-class Leave:
-    """`/plume leave`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Me:
-    """`/plume me [YYYY-Www]`: the caller's figures; `week` is a canonical label like `2026-W46`."""
-
-    week: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Hours:
-    """`/plume hours 09:00-18:00 [days] [Area/City]`; None means "keep what is set"."""
-
-    start_minute: int
-    end_minute: int
-    days: tuple[int, ...] | None = None
-    tz: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Nudges:
-    """`/plume nudges on|off|log|snooze Nd|Nw`; `days` is set only for snooze."""
-
-    action: Literal["on", "off", "log", "snooze"]
-    days: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Topics:
-    """`/plume topics add|remove T[, T…]` or `/plume topics list` (empty `topics`)."""
-
-    action: Literal["add", "remove", "list"]
-    topics: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Export:
-    """`/plume export`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Forget:
-    """`/plume forget`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Highlights:
-    """`/plume highlights on|off`."""
-
-    on: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Recap:
-    """`/plume recap on|off`."""
-
-    on: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AdminChannel:
-    """`/plume admin channel #channel`: Slack's `<#C…|name>` gives both, a plain `#name` the name only."""
-
-    channel_id: str | None
-    channel_name: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AdminInvite:
-    """`/plume admin invite @user @handle`: a chat user id and an X handle (without the @)."""
-
-    user_id: str
-    handle: str
-
-
-@dataclass(frozen=True, slots=True)
-class AdminStatus:
-    """`/plume admin status`."""
-
-
-@dataclass(frozen=True, slots=True)
-class AdminSettings:
-    """`/plume admin settings [KEY VALUE]`: both None to list, else the key and its parsed value."""
-
-    key: str | None = None
-    value: int | float | str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AdminDigestPreview:
-    """`/plume admin digest preview`."""
-
-
-Command = (
-    Help
-    | Join
-    | Leave
-    | Me
-    | Hours
-    | Nudges
-    | Topics
-    | Export
-    | Forget
-    | Highlights
-    | Recap
-    | AdminChannel
-    | AdminInvite
-    | AdminStatus
-    | AdminSettings
-    | AdminDigestPreview
-)
 
 # Usage lines keyed by command path, as commands without a platform's prefix (rendered as hints);
 # every CommandError.usage is one of these values.
@@ -444,14 +334,14 @@ def _hours(args: Sequence[Token]) -> Hours:
 
 def _days_and_zone(tokens: Sequence[str]) -> tuple[tuple[int, ...] | None, str | None]:
     """Split what follows the hours into work days and one timezone (anything with a `/` is a zone)."""
-    zones = [t for t in tokens if "/" in t or t.casefold() in _zone_map()]
+    zones = [t for t in tokens if "/" in t or t.casefold() in zone_map()]
     day_words = [t for t in tokens if t not in zones]
     if len(zones) > 1:
         raise CommandError(text("Give one timezone, like ", code("Europe/Paris"), "."), _USAGE["hours"])
     tz = None
     if zones:
         try:
-            tz = _canonical_zone(zones[0])
+            tz = canonical_zone(zones[0])
         except InvalidInput:
             message = text(code(_echo(zones[0])), " is not a timezone like Europe/Paris.")
             raise CommandError(message, _USAGE["hours"]) from None
@@ -466,17 +356,6 @@ def _days(days_text: str) -> tuple[int, ...]:
     except InvalidInput:
         message = text(code(_echo(days_text)), " are not days like mon-fri or mon,wed,fri.")
         raise CommandError(message, _USAGE["hours"]) from None
-
-
-@lru_cache(maxsize=1)
-def _zone_map() -> dict[str, str]:
-    """Every IANA zone name by its case-folded spelling (no two zones differ only by case)."""
-    return {name.casefold(): name for name in available_timezones()} | {"utc": "UTC"}
-
-
-def _canonical_zone(name: str) -> str:
-    """`europe/paris` -> `Europe/Paris`, validated by parse_tz; InvalidInput otherwise."""
-    return parse_tz(_zone_map().get(name.casefold(), name))
 
 
 _SNOOZE = re.compile(r"([0-9]{1,3})(d|days?|w|weeks?)?")
@@ -653,96 +532,6 @@ def _unknown_setting(word: Token) -> CommandError:
     keys = ", ".join(ADMIN_SETTINGS)
     message = text(code(_echo(word, 30)), " is not a setting.", suggestion, f" Settings: {keys}.")
     return CommandError(message, _USAGE["admin settings"])
-
-
-# --- admin settings ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SettingSpec:
-    """A workspace setting an admin may change: its type, allowed values, meaning and parser."""
-
-    key: str
-    kind: Literal["int", "float", "weekday", "time", "timezone"]
-    allowed: str
-    description: str
-    parse: Callable[[str], int | float | str]  # raises InvalidInput on a bad value
-
-
-_DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
-
-
-def _whole(text: str, low: int, high: int) -> int:
-    """A whole number from low to high, ASCII digits only (int() would take `1_0` or Arabic digits)."""
-    if not re.fullmatch(r"[0-9]{1,6}", text) or not low <= int(text) <= high:
-        raise InvalidInput(text)
-    return int(text)
-
-
-def _decimal(text: str, low: float, high: float) -> float:
-    """A decimal number from low to high (never `nan`, `inf` or exponents)."""
-    if not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,6})?", text) or not low <= float(text) <= high:
-        raise InvalidInput(text)
-    return float(text)
-
-
-def _weekday(text: str) -> int:
-    """`mon` or `monday` (any case) -> 0."""
-    word = text.casefold()
-    if word in DAY_NAMES:
-        return DAY_NAMES.index(word)
-    if word in _DAY_WORDS:
-        return _DAY_WORDS.index(word)
-    raise InvalidInput(text)
-
-
-def _clock(text: str) -> int:
-    """`09:30` -> 570 minutes after midnight."""
-    match = _CLOCK.fullmatch(text)
-    if not match:
-        raise InvalidInput(text)
-    return int(match[1]) * 60 + int(match[2])
-
-
-def _whole_setting(key: str, low: int, high: int, description: str) -> SettingSpec:
-    """A whole-number setting."""
-    allowed = f"a whole number from {low} to {high}"
-    return SettingSpec(key, "int", allowed, description, partial(_whole, low=low, high=high))
-
-
-ADMIN_SETTINGS: dict[str, SettingSpec] = {
-    spec.key: spec
-    for spec in (
-        _whole_setting("min_group_size", 5, 100, "Fewest active ambassadors before program totals show."),
-        _whole_setting("burst_posts", 2, 50, "Work-hours posts that make a burst."),
-        _whole_setting("burst_minutes", 5, 480, "Longest span, in minutes, of a burst."),
-        _whole_setting("day_volume", 2, 500, "Work-hours posts in a shift that trigger a nudge."),
-        SettingSpec(
-            "baseline_ratio",
-            "float",
-            "a number from 1.1 to 10",
-            "How many times their usual volume triggers a nudge.",
-            partial(_decimal, low=1.1, high=10.0),
-        ),
-        _whole_setting("nudges_per_day", 0, 5, "Most nudges a person gets in a day."),
-        _whole_setting("nudges_per_week", 0, 20, "Most nudges a person gets in a week."),
-        _whole_setting("retention_months", 1, 36, "Months posts are kept."),
-        SettingSpec(
-            "digest_day", "weekday", "a day from mon to sun", "Day the weekly digest is posted.", _weekday
-        ),
-        SettingSpec(
-            "digest_time", "time", "a time from 00:00 to 23:59", "Time the digest is posted.", _clock
-        ),
-        SettingSpec(
-            "timezone",
-            "timezone",
-            "an IANA zone like Europe/Paris",
-            "Zone of digest day and time.",
-            _canonical_zone,
-        ),
-    )
-}
 
 
 # --- dispatch ------------------------------------------------------------------------------------
