@@ -80,11 +80,12 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """Title, sections, images, context lines, actions and footer; `fallback` is the plain summary."""
+    """Title, sections, images, context lines, actions and footer; `fallback` is the summary shown
+    where the message itself cannot be (a notification)."""
 
     kind: str
     title: str
-    fallback: str
+    fallback: Text | str
     sections: tuple[Section, ...] = ()
     images: tuple[Image, ...] = ()
     context: tuple[Text | str, ...] = ()
@@ -94,7 +95,7 @@ class Message:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "context", tuple(as_text(line) for line in self.context))
-        _coerce(self, "footer")
+        _coerce(self, "footer", "fallback")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (text as its runs, each with its `kind`)."""

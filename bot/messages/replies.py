@@ -13,11 +13,15 @@ from bot.metrics.report import ENGAGEMENT_DENOMINATOR, WeekReport
 from bot.schedule import WorkSchedule
 
 PRIVATE = "Only you can see this."
+MAX_SUMMARY = 300
 
 
 def notice(title: str, body: str | Text, *, kind: str = "notice") -> Message:
     """A short ephemeral answer."""
-    return Message(kind=kind, title=title, fallback=f"{title}: {body}"[:300], sections=(Section(text=body),))
+    summary = text(f"{title}: ", body)
+    if len(str(summary)) > MAX_SUMMARY:  # a notification line, not the message: plain and short
+        summary = text(str(summary)[:MAX_SUMMARY])
+    return Message(kind=kind, title=title, fallback=summary, sections=(Section(text=body),))
 
 
 def help_message(lines: Sequence[tuple[str, str]]) -> Message:

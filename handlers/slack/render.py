@@ -139,4 +139,4 @@ def to_blocks(message: Message, image_files: dict[str, str] | None = None) -> li
 
 def fallback_text(message: Message) -> str:
     """The notification text Slack shows where blocks cannot be (escaped too)."""
-    return _clip(escape(message.fallback or message.title), 3000)
+    return _clip(mrkdwn(message.fallback) if message.fallback else escape(message.title), 3000)
