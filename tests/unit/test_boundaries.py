@@ -11,7 +11,7 @@ BOT = Path(__file__).resolve().parents[2] / "bot"
 PLATFORM_LIBS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "msteams")
 # The composition root that may wire platform adapters together (none yet).
 COMPOSITION_ROOTS: set[str] = set()
-PANDAS_ALLOWED = ("metrics/", "bench.py", "services/", "demo/")
+PANDAS_ALLOWED = ("metrics/", "bench.py", "demo/")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -46,6 +46,14 @@ def test_core_never_imports_a_chat_platform(path):
 def test_tweepy_stays_in_the_x_source(path):
     if "tweepy" in imported_modules(path):
         assert path.relative_to(BOT).as_posix().startswith("sources/")
+
+
+@pytest.mark.parametrize(
+    "path", sorted((BOT / "services").rglob("*.py")), ids=lambda p: p.relative_to(BOT).as_posix()
+)
+def test_services_hand_rows_to_metrics_and_never_touch_frames(path):
+    # Services load rows and build dataclasses; every DataFrame operation lives in bot/metrics.
+    assert not imported_modules(path) & {"pandas", "numpy"}
 
 
 def test_storage_sources_and_messages_model_do_not_use_pandas():
