@@ -6,7 +6,8 @@ from pathlib import Path
 
 from bot.charts import heatmap_png, weekly_trend_png
 from bot.messages.model import Fact, Image, Link, Message, Section
-from bot.services.reports.digest import DigestData, change
+from bot.metrics.program import change
+from bot.services.reports.digest import DigestData
 
 FOOTNOTE = (
     "How to read this: figures use public metrics only, in each person's own timezone and ISO week. "

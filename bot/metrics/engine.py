@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 
 from bot.metrics.activity import activity_counts
 from bot.metrics.bursts import BurstRule
 from bot.metrics.followers import follower_changes
-from bot.metrics.frames import local_times, localize, week_of
+from bot.metrics.frames import local_times, localize, people_frame, posts_frame, snapshots_frame, week_of
 from bot.metrics.weekly import trailing_baseline, weekly_figures
+from bot.schedule import WorkSchedule
 
 BASELINE_WEEKS = 4
 
@@ -45,6 +48,24 @@ def compute_figures(
     baseline = trailing_baseline(weekly, BASELINE_WEEKS)
     return Figures(
         local=local, weekly=weekly, baseline=baseline, activity=activity_counts(local), history_days=days
+    )
+
+
+def figures_from_rows(
+    post_rows: list[tuple],
+    snapshot_rows: list[tuple],
+    people: Sequence[tuple[int, str, WorkSchedule]],
+    history_starts: Mapping[int, object],
+    week: datetime,
+    history: int,
+    rule: BurstRule | None = None,
+) -> Figures:
+    """The whole pass over storage rows (posts in `POST_COLUMNS` order, (id, taken_at, followers)
+    snapshots, (id, handle, schedule) people) for `week` and the `history` weeks before it."""
+    frame = people_frame(people, dict(history_starts))
+    weeks = pd.date_range(pd.Timestamp(week) - pd.Timedelta(weeks=history), week, freq="7D")
+    return compute_figures(
+        posts_frame(post_rows), frame, snapshots_frame(snapshot_rows), rule=rule, weeks=weeks
     )
 
 

@@ -9,6 +9,7 @@ Rules (defaults; each changeable):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,48 @@ class NudgeRules:
     baseline_min_posts: int = 5
     per_day: int = 1
     per_week: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class FiredNudge:
+    """A work shift where a rule fired, with the numbers behind it."""
+
+    ambassador_id: int
+    day: str
+    rule: str
+    work_posts: int
+    bursts: int
+    weekday_median: float | None
+
+
+def fired_nudges(
+    local: pd.DataFrame,
+    history_days: pd.Series | None,
+    rules: NudgeRules,
+    week: pd.Timestamp,
+    enabled: Collection[int],
+    *,
+    cap: bool = True,
+) -> list[FiredNudge]:
+    """Shifts of `week` where a rule fired for the `enabled` people, by person then day; with `cap`, at
+    most `rules.per_week` each."""
+    fired = triggered(shift_activity(local, rules, history_days), rules)
+    week_end = week + 7 * DAY
+    fired = fired[(fired["shift_date"] >= week) & (fired["shift_date"] < week_end)]
+    fired = fired[fired["ambassador_id"].isin(list(enabled))].sort_values(["ambassador_id", "shift_date"])
+    if cap:  # a preview (the demo) caps what fired; delivery caps what was actually sent instead
+        fired = fired[fired.groupby("ambassador_id").cumcount() < rules.per_week]
+    return [
+        FiredNudge(
+            ambassador_id=int(row.ambassador_id),
+            day=row.shift_date.date().isoformat(),
+            rule=str(row.rule),
+            work_posts=int(row.work_posts),
+            bursts=int(row.bursts),
+            weekday_median=None if pd.isna(row.weekday_median) else float(row.weekday_median),
+        )
+        for row in fired.itertuples(index=False)
+    ]
 
 
 def shift_activity(

@@ -9,6 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bot.metrics.activity import activity_matrices
+
+Owners = Mapping[int, int] | pd.Series
+
 
 @dataclass(frozen=True, slots=True)
 class ProgramWeek:
@@ -33,7 +37,7 @@ def program_week(
 def program_weeks(
     table: pd.DataFrame,
     local: pd.DataFrame,
-    owners: pd.Series,
+    owners: Owners,
     weeks: Sequence[pd.Timestamp],
     min_group_sizes: Mapping[int, int],
 ) -> dict[tuple[int, pd.Timestamp], ProgramWeek]:
@@ -41,6 +45,7 @@ def program_weeks(
     several weeks, from one groupby each over the weekly and local frames: a weekly run's hundreds of
     workspaces and trend weeks cost about what one does. Keyed (owner, week) for every owner in
     `min_group_sizes` and every week; a program below its minimum group size is withheld."""
+    owners = owner_series(owners)
     wanted = list(weeks)
     rows = table[table.index.get_level_values("week").isin(wanted)]
     known = rows["follower_net_change"] if "follower_net_change" in rows else pd.Series(np.nan, rows.index)
@@ -66,6 +71,30 @@ def program_weeks(
         for owner, minimum in min_group_sizes.items()
         for week in wanted
     }
+
+
+def owner_series(owners: Owners) -> pd.Series:
+    """Ambassador id -> owner (e.g. workspace id) as a Series, for lookups a whole column at a time."""
+    if isinstance(owners, pd.Series):
+        return owners
+    return pd.Series(dict(owners), dtype="int64")
+
+
+def program_heatmaps(
+    activity: pd.DataFrame, owners: Owners, week: pd.Timestamp, keys: Sequence[int]
+) -> dict[int, tuple[tuple[int, ...], ...]]:
+    """Each program's hour x weekday posts in `week`, summed in one pass into a matrix per program."""
+    counts = activity[activity["week"] == week]
+    row_keys = owner_series(owners).reindex(counts["ambassador_id"]).to_numpy()
+    matrices = activity_matrices(counts, keys, row_keys)
+    return {key: tuple(tuple(int(v) for v in row) for row in matrices[n]) for n, key in enumerate(keys)}
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """Relative change, None when either side is unknown or the previous is 0."""
+    if current is None or previous is None or previous == 0 or np.isnan(previous):
+        return None
+    return (current - previous) / abs(previous)
 
 
 _SUMMED = ("posts", "work_hours_posts", "engagement", "topic_posts", "on_topic_posts", "bursts")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
 from bot.errors import InvalidInput
 
 _LABEL = re.compile(r"^(\d{4})-?W(\d{2})$", re.IGNORECASE)
+# Local weeks start up to 14 hours before or 12 hours after the same UTC Monday: load a day either side.
+_MARGIN = timedelta(days=1)
 
 
 def parse_week(label: str) -> pd.Timestamp:
@@ -31,3 +33,11 @@ def week_label(monday: pd.Timestamp | date) -> str:
     """Monday of a week -> `2026-W46`."""
     year, week, _ = pd.Timestamp(monday).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def utc_window(week: datetime, weeks_before: int) -> tuple[datetime, datetime]:
+    """A UTC range surely covering local week `week` and the `weeks_before` before it, in any zone."""
+    week = pd.Timestamp(week)
+    start = (week - pd.Timedelta(weeks=weeks_before)).to_pydatetime().replace(tzinfo=UTC) - _MARGIN
+    end = (week + pd.Timedelta(weeks=1)).to_pydatetime().replace(tzinfo=UTC) + _MARGIN
+    return start, end

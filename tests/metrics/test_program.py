@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.metrics.program import program_week
+from bot.metrics.program import change, program_heatmaps, program_week
 from tests.metrics.builders import every, people, post, run, sched, week
 
 WEEK = "2026-11-16"
@@ -132,3 +132,34 @@ def test_local_weeks_decide_who_is_active():
     assert program(records, tokyo, [], min_group_size=2).active_ambassadors == 1
     assert program(records, tokyo, [], min_group_size=2).withheld is True
     assert program(records, tokyo, [], monday="2026-11-23", min_group_size=1).figures["posts"] == 1
+
+
+def test_heatmaps_per_program_sum_their_people_in_the_week():
+    figures = run([*RECORDS, post(1, "2026-11-10T10:00:00Z")], TABLE, SNAPSHOTS)
+    maps = program_heatmaps(figures.activity, {1: 7, 2: 7, 3: 8}, week(WEEK), [7, 8, 9])
+    assert sorted(maps) == [7, 8, 9]
+    cells = {
+        key: {(d, h): n for d, row in enumerate(m) for h, n in enumerate(row) if n} for key, m in maps.items()
+    }
+    # 7: A Mon 10:00 and 20:00, B Tue 11:00 and 12:00 (last week's Tue 10:00 is not this week).
+    assert cells[7] == {(0, 10): 1, (0, 20): 1, (1, 11): 1, (1, 12): 1}
+    # 8: C Wed 14:00 and Sat 10:00. 9: nobody.
+    assert cells[8] == {(2, 14): 1, (5, 10): 1}
+    assert cells[9] == {}
+    assert len(maps[9]) == 7 and {len(row) for row in maps[9]} == {24}
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "expected"),
+    [
+        (12, 10, 0.2),
+        (3, -2, 2.5),
+        (0, 4, -1.0),
+        (5, 0, None),
+        (5, float("nan"), None),
+        (None, 3, None),
+        (3, None, None),
+    ],
+)
+def test_change(current, previous, expected):
+    assert change(current, previous) == expected

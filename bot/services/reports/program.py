@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from bot.metrics.bursts import BurstRule
 from bot.metrics.engine import BASELINE_WEEKS, Figures
+from bot.metrics.split import empty_figures, split_figures
 from bot.schedule import WorkSchedule
 from bot.services.people.ambassadors import schedule_of
 from bot.services.reports.stats import figures_around
@@ -36,20 +36,21 @@ class Person:
 class Program:
     """A workspace's people and their figures around one week."""
 
-    week: pd.Timestamp
+    # A pd.Timestamp at runtime (from `parse_week`); services only need it as a datetime.
+    week: datetime
     people: dict[int, Person]
     figures: Figures
 
 
 def load_program(
-    *, session: Session, workspace_id: int, week: pd.Timestamp, rule: BurstRule | None = None
+    *, session: Session, workspace_id: int, week: datetime, rule: BurstRule | None = None
 ) -> Program:
     """Figures for everyone in the workspace, for `week` and the weeks its baselines need."""
     return load_programs(session=session, workspace_ids=[workspace_id], week=week, rule=rule)[workspace_id]
 
 
 def load_programs(
-    *, session: Session, workspace_ids: Sequence[int], week: pd.Timestamp, rule: BurstRule | None = None
+    *, session: Session, workspace_ids: Sequence[int], week: datetime, rule: BurstRule | None = None
 ) -> dict[int, Program]:
     """Each workspace's program from one metrics pass over all their people (vectorized: 500
     workspaces cost one pass, not 500), split so no workspace's figures hold another's people."""
@@ -58,7 +59,7 @@ def load_programs(
 
 
 def load_whole(
-    *, session: Session, workspace_ids: Sequence[int], week: pd.Timestamp, rule: BurstRule | None = None
+    *, session: Session, workspace_ids: Sequence[int], week: datetime, rule: BurstRule | None = None
 ) -> Program:
     """One program holding the people of several workspaces (`Person.workspace_id` says whose): for
     per-person work done once for everyone, never for anything shown to a workspace as a whole."""
@@ -88,9 +89,9 @@ def load_whole(
     return Program(week=week, people=people, figures=figures)
 
 
-def workspace_owners(program: Program) -> pd.Series:
+def workspace_owners(program: Program) -> dict[int, int]:
     """Ambassador id -> their workspace id, for everyone in `program`."""
-    return pd.Series({pid: p.workspace_id for pid, p in program.people.items()}, dtype="int64")
+    return {pid: p.workspace_id for pid, p in program.people.items()}
 
 
 def split_program(whole: Program, workspace_ids: Sequence[int]) -> dict[int, Program]:
@@ -100,42 +101,8 @@ def split_program(whole: Program, workspace_ids: Sequence[int]) -> dict[int, Pro
     for pid, person in whole.people.items():
         people[person.workspace_id][pid] = person
     return {
-        wid: Program(week=whole.week, people=people[wid], figures=parts.get(wid) or _empty(whole.figures))
+        wid: Program(
+            week=whole.week, people=people[wid], figures=parts.get(wid) or empty_figures(whole.figures)
+        )
         for wid in workspace_ids
     }
-
-
-def split_figures(figures: Figures, owners: pd.Series) -> dict[int, Figures]:
-    """The figures of each owner (workspace), from a pass over several: one groupby per frame."""
-
-    def by_owner(frame: pd.DataFrame, ids: pd.Index | pd.Series) -> dict[int, pd.DataFrame]:
-        keys = owners.reindex(ids).to_numpy()
-        return {int(k): part for k, part in frame.groupby(keys, sort=False)}
-
-    local = by_owner(figures.local, figures.local["ambassador_id"])
-    weekly = by_owner(figures.weekly, figures.weekly.index.get_level_values(0))
-    baseline = by_owner(figures.baseline, figures.baseline.index.get_level_values(0))
-    activity = by_owner(figures.activity, figures.activity["ambassador_id"])
-    people_of = owners.groupby(owners.to_numpy()).groups
-    empty = _empty(figures)
-    return {
-        int(wid): Figures(
-            local=local.get(int(wid), empty.local),
-            weekly=weekly.get(int(wid), empty.weekly),
-            baseline=baseline.get(int(wid), empty.baseline),
-            activity=activity.get(int(wid), empty.activity),
-            history_days=figures.history_days.reindex(people_of[wid]),
-        )
-        for wid in owners.unique()
-    }
-
-
-def _empty(figures: Figures) -> Figures:
-    """The same frames with no rows: a workspace nobody has joined yet."""
-    return Figures(
-        local=figures.local.iloc[0:0],
-        weekly=figures.weekly.iloc[0:0],
-        baseline=figures.baseline.iloc[0:0],
-        activity=figures.activity.iloc[0:0],
-        history_days=figures.history_days.iloc[0:0],
-    )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-import pandas as pd
-
+from bot.metrics.highlights import best_posts
 from bot.metrics.report import WeekReport, person_weeks
+from bot.metrics.slots import best_offhours_slots
 from bot.schedule import WorkSchedule
 from bot.services.reports.digest import Highlight
-from bot.services.reports.nudges import best_offhours_slots
 from bot.services.reports.program import Program
 
 
@@ -28,8 +28,8 @@ def recaps(program: Program) -> dict[int, Recap]:
     they chose for the public digest's highlights."""
     local = program.figures.local
     # Slots from everything up to the end of the recapped week: it is history by the time they read it.
-    slots = best_offhours_slots(local, program.week + pd.Timedelta(weeks=1))
-    best = _best_posts(local, program.week)
+    slots = best_offhours_slots(local, program.week + timedelta(weeks=1))
+    best = best_posts(local, program.week)
     weeks = person_weeks(program.figures, program.week, list(program.people))
     result = {}
     for pid, person in program.people.items():
@@ -41,17 +41,3 @@ def recaps(program: Program) -> dict[int, Recap]:
             best_slots=slots.get(pid, ()),
         )
     return result
-
-
-def _best_posts(local: pd.DataFrame, week: pd.Timestamp) -> dict[int, tuple[int, int, str]]:
-    """Each person's most engaging own post of the week: (x_id, engagement, text)."""
-    mask = (local["week"] == week) & local["own"] & (local["engagement"] > 0)
-    top = (
-        local.loc[mask]
-        .sort_values(["engagement", "x_id"], ascending=[False, True])
-        .drop_duplicates("ambassador_id")
-    )
-    return {
-        int(a): (int(x), int(e), str(t))
-        for a, x, e, t in zip(top["ambassador_id"], top["x_id"], top["engagement"], top["text"], strict=True)
-    }
