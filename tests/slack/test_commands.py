@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.services import people
-from bot.services.delivery import claim_nudge, mark
+from bot.services.delivery.outbox import claim_nudge, mark
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction

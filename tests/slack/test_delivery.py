@@ -10,8 +10,9 @@ from sqlalchemy import select
 from bot.messages.replies import notice
 from bot.schedule import WorkSchedule
 from bot.services import ambassadors
-from bot.services.delivery import claim_digest, claim_nudge, digest_key, mark, mark_writer
-from bot.services.sending import send_digest, send_nudges
+from bot.services.delivery.nudging import send_nudges
+from bot.services.delivery.outbox import claim_digest, claim_nudge, digest_key, mark, mark_writer
+from bot.services.delivery.sending import send_digest
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
@@ -90,8 +91,10 @@ def test_one_digest_per_week_whatever_happens(runtime, notifier, slack, program,
 
 
 def test_a_crash_after_slack_accepted_does_not_post_twice(runtime, notifier, slack, program, tmp_path):
-    # The earlier run claimed the week and Slack accepted its post, then the process died before the mark.
-    _row, fresh = claim_digest(runtime.sessions, program, "C0DIGEST", WEEK, NOW)
+    # The earlier run claimed the week, recorded `sending`, and Slack accepted its post; then the
+    # process died before the mark.
+    row, fresh = claim_digest(runtime.sessions, program, "C0DIGEST", WEEK, NOW)
+    mark(runtime.sessions, DigestLog, row.id, "sending", None, NOW)
     ts = notifier.post(
         workspace_id=program,
         channel="C0DIGEST",
@@ -110,6 +113,16 @@ def test_a_crash_after_slack_accepted_does_not_post_twice(runtime, notifier, sla
     assert len(digests(slack)) == 1
     with transaction(runtime.sessions) as session:
         assert session.scalars(select(DigestLog.status)).one() == "sent"
+    [look_up] = slack.calls_to("conversations.history")  # one narrow call, no pagination
+    assert (look_up.body["limit"], look_up.body["oldest"]) == ("15", f"{NOW.timestamp():.6f}")
+
+
+def test_a_claim_never_handed_over_is_simply_sent(runtime, notifier, slack, program, tmp_path):
+    # The earlier run claimed the week and died before `sending`: Slack never saw it, nothing to look up.
+    claim_digest(runtime.sessions, program, "C0DIGEST", WEEK, NOW)
+    outcome = digest_once(runtime, notifier, program, tmp_path)
+    assert outcome.status == "sent" and len(digests(slack)) == 1
+    assert slack.calls_to("conversations.history") == []
 
 
 def test_batched_marks_are_written_and_lost_ones_are_recovered_not_resent(
@@ -120,8 +133,8 @@ def test_batched_marks_are_written_and_lost_ones_are_recovered_not_resent(
     with transaction(runtime.sessions) as session:
         row = session.scalars(select(DigestLog)).one()
         assert (sent.status, row.status, row.message_ref, row.sent_at) == ("sent", "sent", sent.ref, NOW)
-        # A run that died before its batch of marks was written: the claim is all that is left.
-        row.status, row.message_ref, row.sent_at = "claimed", None, None
+        # A run that died before its batch of marks was written: the claim is left in `sending`.
+        row.status, row.message_ref, row.sent_at = "sending", None, None
     again = digest_once(runtime, notifier, program, tmp_path)
     assert (again.status, again.ref) == ("recovered", sent.ref) and len(digests(slack)) == 1
 
