@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.messages.model import Message
 from bot.runtime import Runtime
-from bot.services.delivery.notifiers import DeliveryFailed, notifier_registry
+from bot.services.delivery.notifiers import DeliveryFailed, LookUpUnsupported, notifier_registry
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 from handlers.slack.app import web_client
@@ -138,6 +138,8 @@ class SlackNotifier:
     ) -> str | None:
         """The ts of a message carrying `key` posted since `since` (a crashed run's message), if any:
         one history call of at most LOOK_UP_LIMIT messages, no pagination (a 429 waits Retry-After)."""
+        if not self.can_look_up:
+            raise LookUpUnsupported("history look-ups are off (SLACK_HISTORY_LOOKUP)")
         where = channel or self._dm(workspace_id, user_id or "")
         try:
             page = self.client(workspace_id).conversations_history(

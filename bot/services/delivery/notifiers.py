@@ -38,6 +38,11 @@ class DeliveryFailed(PlumeError):
         self.permanent = permanent
 
 
+class LookUpUnsupported(PlumeError):
+    """`find` on a notifier that cannot look a message up: callers check `can_look_up` first, so a
+    None from `find` always means "not there", never "cannot tell"."""
+
+
 class Notifier(Protocol):
     """What delivery needs from a chat platform (Slack now, Teams next).
 
