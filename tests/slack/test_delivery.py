@@ -1,4 +1,6 @@
-"""Digests and nudges through the Slack notifier against the fake Slack: exactly once, gently."""
+"""Digests and nudges through the Slack notifier against the fake Slack: exactly once, gently.
+
+Policies that are not about Slack (caps, night, doubt) run on the RecordingNotifier in tests/delivery."""
 
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ from bot.messages.replies import notice
 from bot.schedule import WorkSchedule
 from bot.services import ambassadors
 from bot.services.delivery.nudging import send_nudges
-from bot.services.delivery.outbox import claim_digest, claim_nudge, digest_key, mark, mark_writer
+from bot.services.delivery.outbox import claim_digest, digest_key, mark, mark_writer
 from bot.services.delivery.sending import send_digest
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
-from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
+from bot.storage.tables import DigestLog, Workspace
 from handlers.slack.notifier import SlackNotifier
 
 WEEK = "2026-W46"
@@ -170,37 +172,6 @@ def nudged(slack, user: str) -> list[dict]:
     return [m for m in slack.messages(slack.dm_id(user)) if (m.get("metadata") or {}).get("event_type")]
 
 
-def test_a_burst_gives_one_dm_and_a_second_burst_the_same_day_none(runtime, notifier, slack, program):
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb0", NOW - timedelta(hours=1))
-    first = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW)
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb0", NOW + timedelta(hours=2))
-    later = NOW + timedelta(hours=3)
-    second = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=later)
-    assert [o.status for o in first] == ["sent"] and second == []
-    [dm] = nudged(slack, "U100")
-    assert "6 times during your work hours" in dm["text"]
-    with transaction(runtime.sessions) as session:
-        assert [(n.rule, n.window_key, n.status) for n in session.scalars(select(NudgeLog))] == [
-            ("burst", "2026-11-18", "sent")
-        ]
-
-
-def test_nudges_that_failed_for_good_leave_the_caps_free(runtime, notifier, slack, program):
-    with transaction(runtime.sessions) as session:
-        account = repo.get_account_by_handle(session=session, handle_key="amb3")
-        stmt = select(Ambassador.id).where(Ambassador.x_account_id == account.id)
-        ambassador_id = session.scalars(stmt).one()
-    for day in ("2026-11-16", "2026-11-17"):  # Monday's and Tuesday's never reached the person
-        row, _ = claim_nudge(runtime.sessions, ambassador_id, "burst", day, {}, NOW)
-        mark(runtime.sessions, NudgeLog, row.id, "failed", None, NOW)
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb3", NOW - timedelta(hours=1))
-    outcomes = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW)
-    assert [o.status for o in outcomes] == ["sent"] and len(nudged(slack, "U103")) == 1
-
-
 def test_do_not_disturb_defers_the_nudge_to_a_calm_moment(runtime, notifier, slack, program):
     with transaction(runtime.sessions) as session:
         burst(session, "amb1", NOW - timedelta(hours=1))
@@ -212,14 +183,3 @@ def test_do_not_disturb_defers_the_nudge_to_a_calm_moment(runtime, notifier, sla
         sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW + timedelta(minutes=30)
     )
     assert [o.status for o in calm] == ["sent"] and len(nudged(slack, "U101")) == 1
-
-
-def test_never_at_night(runtime, notifier, slack, program):
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb2", NOW - timedelta(hours=1))
-    night = NOW.replace(hour=22)
-    assert [
-        o.status
-        for o in send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=night)
-    ] == ["deferred"]
-    assert nudged(slack, "U102") == []
