@@ -164,16 +164,18 @@ def _tell_admin_of_doubt(
     sessions, notifier: Notifier, row_id: int, workspace_id: int, settings: dict, week: str, now: datetime
 ) -> Outcome | None:
     """A digest in doubt on a platform that cannot look: None (send again) once the admin who chose the
-    channel is told it may appear twice; else an Outcome, and it is not sent again."""
+    channel is told it may appear twice; else `deferred` (tell them next run) or `in_doubt` (nobody
+    can be told: never sent again)."""
     admin = settings.get("digest_channel_set_by")
     message = notice(
         "The weekly digest may appear twice",
         f"I was interrupted while posting the digest for {week} and cannot check whether it arrived, "
         "so I am posting it again.",
     )
+    if not admin:
+        mark(sessions, DigestLog, row_id, "unknown", None, now)
+        return Outcome("in_doubt", detail="nobody to tell it may appear twice; not sent again")
     try:
-        if not admin:
-            raise DeliveryFailed("no admin to tell", permanent=True)
         notifier.direct(
             workspace_id=workspace_id,
             user_id=admin,
