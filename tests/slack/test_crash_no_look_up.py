@@ -1,8 +1,8 @@
 """SIGKILL between Slack accepting a message and its mark, with history look-ups off
 (SLACK_HISTORY_LOOKUP=false, as for a platform that cannot look): each kind's policy, for real.
 
-A digest in doubt is posted again only after the admin who chose the channel is told; a recap in
-doubt is never sent again (at most once)."""
+A digest in doubt is posted again only after the admin who chose the channel is told; a recap or a
+nudge in doubt is never sent again (at most once)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_a_digest_in_doubt_is_posted_again_after_the_admin_is_told(settings, run
 def test_recaps_in_doubt_are_never_sent_again(settings, runtime, slack, tmp_path):
     workspace = seed(runtime, slack, 12)
     env = environment(settings, slack, tmp_path)
-    command = [sys.executable, "-m", "tests.delivery.deliver_week_driver", str(workspace), WEEK]
+    command = [sys.executable, "-m", "tests.delivery.job_driver", "week", str(workspace), WEEK]
 
     def recaps() -> list[str]:
         return [m["channel"] for m in slack.messages() if m["channel"].startswith("D") and m.get("metadata")]
@@ -120,3 +120,36 @@ def test_recaps_in_doubt_are_never_sent_again(settings, runtime, slack, tmp_path
         statuses = list(session.scalars(select(NudgeLog.status).order_by(NudgeLog.ambassador_id)))
     assert statuses == ["unknown"] * 10 + ["sent"] * 2
     assert len(digests(slack)) == 1 and slack.calls_to("conversations.history") == []
+
+
+def test_a_nudge_in_doubt_is_never_sent_again(settings, runtime, slack, tmp_path):
+    seed(runtime, slack, 6)
+    now = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)  # Wednesday, at work in UTC
+    with transaction(runtime.sessions) as session:  # two people burst this morning
+        for n in (0, 1):
+            account = repo.get_account_by_handle(session=session, handle_key=f"p{n}")
+            burst = [
+                PostRecord(
+                    x_id=2 * 10**18 + 10 * n + i,
+                    created_at=now - timedelta(minutes=60 - 5 * i),
+                    kind=PostKind.ORIGINAL,
+                    text="hi",
+                    likes=1,
+                )
+                for i in range(6)
+            ]
+            repo.upsert_posts(session=session, x_account_id=account.id, records=burst, source="api")
+    env = environment(settings, slack, tmp_path)
+    command = [sys.executable, "-m", "tests.delivery.job_driver", "nudges", now.isoformat()]
+
+    def nudged() -> list[str]:
+        return [m["channel"] for m in slack.messages() if m.get("metadata")]
+
+    kill_once_accepted(command, env, slack, lambda: nudged())
+    [first] = nudged()
+
+    rerun = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0 and rerun.stdout == "done\n", rerun.stderr
+    # The one Slack had is not sent again; the other person's, never claimed before, goes now.
+    assert sorted(nudged()) == sorted([slack.dm_id("U500"), slack.dm_id("U501")]) and first in nudged()
+    assert slack.calls_to("conversations.history") == []
