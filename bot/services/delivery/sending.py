@@ -198,7 +198,7 @@ def _report_failure(notifier: Notifier, workspace_id: int, settings: dict, week:
         return
     message = notice(
         "The weekly digest could not be posted",
-        f"Slack refused the digest for {week}: {reason}. Pick another channel with "
+        f"The digest for {week} was refused ({reason}). Pick another channel with "
         "`/plume admin channel #channel` or invite me to it.",
     )
     try:
