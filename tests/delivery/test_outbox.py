@@ -158,3 +158,13 @@ def recap_statuses(runtime) -> list[str]:
     with transaction(runtime.sessions) as session:
         stmt = select(NudgeLog.status).where(NudgeLog.rule == "recap").order_by(NudgeLog.ambassador_id)
         return list(session.scalars(stmt))
+
+
+def test_a_refusal_for_now_leaves_nothing_in_doubt(runtime, program, tmp_path):
+    notifier = RecordingNotifier(can_look_up=False)
+    notifier.refuse("CT1", "ratelimited", permanent=False)
+    assert digest(runtime, notifier, program, tmp_path).status == "deferred"
+    assert digest_status(runtime) == ("claimed", None)  # the platform said no: not in doubt
+    notifier.accept("CT1")
+    assert digest(runtime, notifier, program, tmp_path).status == "sent"
+    assert [d.to for d in notifier.delivered] == ["CT1"]  # nobody told: nothing was in doubt

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryFailed(PlumeError):
-    """The platform refused the message. `permanent` failures (archived channel, bot not in it) are
-    reported once and never retried; the others are retried by the next run."""
+    """The platform refused the message (it answered: the message is not there). `permanent` failures
+    (archived channel, bot not in it) are reported once and never retried; the others are retried by
+    the next run. A notifier that cannot tell (a dropped connection) raises something else."""
 
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)

@@ -196,10 +196,10 @@ def deliver_once(
     try:
         ref = send(message)
     except DeliveryFailed as exc:
-        if exc.permanent:
-            mark(sessions, model, row.id, "failed", None, now)
-            return Outcome("failed", detail=str(exc))
-        return Outcome("deferred", detail=str(exc))
+        # The platform answered no: nothing is in doubt. Other errors (a dropped connection) propagate
+        # and leave the claim in `sending`.
+        mark(sessions, model, row.id, "failed" if exc.permanent else "claimed", None, now)
+        return Outcome("failed" if exc.permanent else "deferred", detail=str(exc))
     if marks is None:
         mark(sessions, model, row.id, "sent", ref, now)
     else:
