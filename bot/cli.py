@@ -324,7 +324,8 @@ def cmd_usage(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
-    """Digests for every workspace: printed with --dry-run, else posted through Slack exactly once."""
+    """Digests for every workspace: printed with --dry-run, else posted exactly once through each
+    workspace's platform (a workspace no platform serves is logged and skipped)."""
     from bot.jobs import tasks
     from bot.metrics.weeks import parse_week, week_label
 
@@ -332,23 +333,19 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.dry_run:
         print(tasks.digest_preview(settings, week))
         return 0
-    from handlers.slack.notifier import slack_notifier
-
     runtime = tasks.shared_runtime(settings)
-    notifier = slack_notifier(settings, runtime)
-    for workspace_id in tasks.chat_workspaces(runtime):
-        outcome = tasks.digest(settings, notifier, workspace_id, week)
+    notifiers = tasks.platform_notifiers(settings)
+    for workspace_id in notifiers.served(tasks.chat_workspaces(runtime)):
+        outcome = tasks.digest(settings, workspace_id, week, notifiers=notifiers)
         print(f"workspace {workspace_id} {week}: {outcome.status} {outcome.detail}".rstrip())
     return 0
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    """The scheduler, with Slack as the notifier (the CLI is the composition root)."""
-    from bot.jobs.tasks import shared_runtime
+    """The scheduler; jobs find each workspace's notifier by its platform (bot.platforms)."""
     from bot.jobs.worker import run_worker
-    from handlers.slack.notifier import slack_notifier
 
-    return run_worker(settings, slack_notifier(settings, shared_runtime(settings)))
+    return run_worker(settings)
 
 
 def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     SLACK_API_URL: str = "https://slack.com/api/"
     SLACK_CLIENT_ID: str | None = None
     SLACK_CLIENT_SECRET: SecretStr | None = None
+    # Apps outside the Marketplace get conversations.history at 1 request a minute (since March
+    # 2026): off, a message a crash left in doubt follows its kind's policy instead of a look-up.
+    SLACK_HISTORY_LOOKUP: bool = True
     PLUME_ENCRYPTION_KEY: SecretStr | None = None
     PLUME_ADMINS: str = Field(default="", description="comma-separated chat user ids with admin rights")
     PORT: int = Field(default=3000, ge=1, le=65535)

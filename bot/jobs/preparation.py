@@ -13,11 +13,11 @@ from bot.config import Settings
 from bot.metrics.nudges import NudgeRules
 from bot.metrics.weeks import parse_week
 from bot.runtime import shared_runtime
+from bot.services.delivery.nudging import nudge_plans
 from bot.services.reports.digest import DigestData, build_digests
 from bot.services.reports.nudges import NudgePlan
 from bot.services.reports.program import Person, load_whole
 from bot.services.reports.recaps import Recap, recaps
-from bot.services.sending import nudge_plans
 from bot.services.workspaces.settings import workspace_settings
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace

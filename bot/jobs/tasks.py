@@ -18,22 +18,16 @@ from bot.messages.model import Message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
-from bot.services.delivery import MarkWriter, Notifier, Outcome, mark_writer
+from bot.services.delivery.notifiers import Notifiers
+from bot.services.delivery.nudging import rules_from, send_nudges, shift_weeks
+from bot.services.delivery.outbox import MarkWriter, Outcome, mark_writer
+from bot.services.delivery.sending import chart_dir, pending_deliveries, send_digest, send_recaps
 from bot.services.ingest.cycle import CycleReport, run_cycle
 from bot.services.ingest.polling import PollConfig
 from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.services.reports.digest import DigestData, build_digest
 from bot.services.reports.program import load_program
 from bot.services.reports.recaps import Recap
-from bot.services.sending import (
-    chart_dir,
-    pending_deliveries,
-    rules_from,
-    send_digest,
-    send_nudges,
-    send_recaps,
-    shift_weeks,
-)
 from bot.services.workspaces.retention import RetentionResult, run_retention
 from bot.services.workspaces.settings import workspace_settings
 from bot.storage.db import transaction
@@ -103,19 +97,30 @@ def retention(settings: Settings, now: datetime | None = None) -> RetentionResul
         return run_retention(session=session, now=now or _now())
 
 
-def ingest_and_nudge(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
+def platform_notifiers(settings: Settings) -> Notifiers:
+    """Each workspace's notifier by platform, from the composition root (built once per settings): a
+    job gets only settings and ids, whichever runner calls it."""
+    from bot.platforms import notifiers
+
+    return notifiers(settings)
+
+
+def ingest_and_nudge(
+    settings: Settings, now: datetime | None = None, *, notifiers: Notifiers | None = None
+) -> None:
     """One X cycle, then the nudge rules on what it brought (event-driven, right after the ingest)."""
     if settings.X_BEARER_TOKEN is not None:
         poll_cycle(settings, now)
-    nudges(settings, notifier, now)
+    nudges(settings, now, notifiers=notifiers)
 
 
-def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
+def nudges(settings: Settings, now: datetime | None = None, *, notifiers: Notifiers | None = None) -> None:
     """Evaluate the nudge rules in vectorized passes over batches of workspaces (one per distinct set
     of thresholds), and send what fired, a thread per workspace, each batch as soon as it is ready."""
     runtime = shared_runtime(settings)
     now = now or _now()
-    ids = chat_workspaces(runtime)
+    notifiers = notifiers or platform_notifiers(settings)
+    ids = notifiers.served(chat_workspaces(runtime))
     if not ids:
         return
     with transaction(runtime.sessions) as session:
@@ -137,7 +142,7 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
         def nudge(workspace_id: int) -> None:
             send_nudges(
                 sessions=runtime.sessions,
-                notifier=notifier,
+                notifier=notifiers.notifier_for(workspace_id),
                 workspace_id=workspace_id,
                 now=now,
                 planned=planned[workspace_id],
@@ -147,12 +152,15 @@ def nudges(settings: Settings, notifier: Notifier, now: datetime | None = None) 
         fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
 
 
-def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | None = None) -> None:
+def weekly_deliveries(
+    settings: Settings, now: datetime | None = None, *, notifiers: Notifiers | None = None
+) -> None:
     """Recaps and digest of last week, for each workspace whose digest day and time have come and
     that still has something to send: vectorized metrics passes over batches of them, a thread each."""
     runtime = shared_runtime(settings)
     now = now or _now()
-    due = due_weeks(runtime, now)
+    notifiers = notifiers or platform_notifiers(settings)
+    due = due_weeks(runtime, now, notifiers.served(chat_workspaces(runtime)))
     digests, recaps_due = pending_deliveries(runtime.sessions, due)
     pending = {wid: week for wid, week in due.items() if wid in digests or wid in recaps_due}
     if not pending:
@@ -187,10 +195,10 @@ def weekly_deliveries(settings: Settings, notifier: Notifier, now: datetime | No
             started = composed.get(workspace_id)
             deliver_week(
                 settings,
-                notifier,
                 workspace_id,
                 pending[workspace_id],
                 now,
+                notifiers=notifiers,
                 prepared={pid: everyone[pid] for pid in members.get(workspace_id, [])},
                 compose=(lambda: _finish_digest(*started)) if started else None,
                 marks=marks,
@@ -203,13 +211,14 @@ def _finish_digest(data: DigestData, charts: Future) -> Message:
     return digest_message(data, charts.result())
 
 
-def due_weeks(runtime: Runtime, now: datetime) -> dict[int, str]:
-    """Workspaces whose digest day and time (in their zone) have come this week: the week to deliver."""
+def due_weeks(runtime: Runtime, now: datetime, workspace_ids: list[int]) -> dict[int, str]:
+    """Of these workspaces, those whose digest day and time (in their zone) have come this week: the
+    week to deliver."""
     due = {}
     with transaction(runtime.sessions) as session:  # one query, not one per workspace every 15 minutes
         configs = {
             w.id: workspace_settings(w)
-            for w in session.scalars(select(Workspace).where(Workspace.id.in_(chat_workspaces(runtime))))
+            for w in session.scalars(select(Workspace).where(Workspace.id.in_(workspace_ids)))
         }
     for workspace_id, config in configs.items():
         local = now.astimezone(ZoneInfo(config["timezone"]))
@@ -220,11 +229,11 @@ def due_weeks(runtime: Runtime, now: datetime) -> dict[int, str]:
 
 def deliver_week(
     settings: Settings,
-    notifier: Notifier,
     workspace_id: int,
     week: str,
     now: datetime | None = None,
     *,
+    notifiers: Notifiers | None = None,
     prepared: dict[int, Recap] | None = None,
     compose: Callable[[], Message] | None = None,
     marks: MarkWriter | None = None,
@@ -237,6 +246,9 @@ def deliver_week(
     workspace rate limit, every workspace starts sending straight away."""
     runtime = shared_runtime(settings)
     now = now or _now()
+    notifier = (notifiers or platform_notifiers(settings)).notifier_for(workspace_id)
+    if notifier is None:
+        return  # no platform package serves it (logged where it was looked up)
     send_recaps(
         sessions=runtime.sessions,
         notifier=notifier,
@@ -259,10 +271,18 @@ def deliver_week(
 
 
 def digest(
-    settings: Settings, notifier: Notifier, workspace_id: int, week: str, now: datetime | None = None
+    settings: Settings,
+    workspace_id: int,
+    week: str,
+    now: datetime | None = None,
+    *,
+    notifiers: Notifiers | None = None,
 ) -> Outcome:
     """One workspace's digest for one week (idempotent: claims before sending)."""
     runtime = shared_runtime(settings)
+    notifier = (notifiers or platform_notifiers(settings)).notifier_for(workspace_id)
+    if notifier is None:
+        return Outcome("skipped", detail="no notifier for this workspace's platform")
     return send_digest(
         sessions=runtime.sessions,
         notifier=notifier,

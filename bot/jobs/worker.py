@@ -15,21 +15,24 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.config import Settings
 from bot.jobs import tasks
-from bot.services.delivery import Notifier
+from bot.services.delivery.notifiers import Notifiers
 
 log = logging.getLogger(__name__)
 DIGEST_CHECK = timedelta(minutes=15)
 
 
-def build_scheduler(settings: Settings, notifier: Notifier) -> BlockingScheduler:
-    """Every job, one at a time (max_instances=1, coalesced), starting now."""
+def build_scheduler(settings: Settings, notifiers: Notifiers | None = None) -> BlockingScheduler:
+    """Every job, one at a time (max_instances=1, coalesced), starting now. Jobs find each
+    workspace's notifier by its platform (`notifiers`, default: the composition root's)."""
+    chat = {"notifiers": notifiers} if notifiers is not None else {}
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     start = datetime.now(UTC) + timedelta(seconds=5)
     scheduler.add_job(
         tasks.ingest_and_nudge,
         "interval",
         seconds=settings.POLL_INTERVAL,
-        args=[settings, notifier],
+        args=[settings],
+        kwargs=chat,
         id="ingest",
         next_run_time=start,
     )
@@ -37,7 +40,8 @@ def build_scheduler(settings: Settings, notifier: Notifier) -> BlockingScheduler
         tasks.weekly_deliveries,
         "interval",
         seconds=DIGEST_CHECK.total_seconds(),
-        args=[settings, notifier],
+        args=[settings],
+        kwargs=chat,
         id="weekly",
         next_run_time=start + timedelta(seconds=30),
     )
@@ -52,9 +56,9 @@ def build_scheduler(settings: Settings, notifier: Notifier) -> BlockingScheduler
     return scheduler
 
 
-def run_worker(settings: Settings, notifier: Notifier) -> int:
+def run_worker(settings: Settings, notifiers: Notifiers | None = None) -> int:
     """Run until SIGTERM or SIGINT; the job in progress completes first."""
-    scheduler = build_scheduler(settings, notifier)
+    scheduler = build_scheduler(settings, notifiers)
 
     def stop(signum, _frame) -> None:
         log.info("stopping after the current job", extra={"fields": {"signal": signum}})

@@ -134,12 +134,18 @@ class Ambassador(Base):
     nudge_overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     highlights_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     recap_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # The chat file showing their Home chart, so the next one (or leaving) deletes it from the platform.
-    home_file_id: Mapped[str | None] = mapped_column(String(64))
+    # What their chat platform needs remembered, under its key, e.g. {"slack": {"home_file_id": "F1"}}
+    # (the file showing their Home chart, so the next one, or leaving, deletes it from the platform).
+    chat_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
 
     workspace: Mapped[Workspace] = relationship(back_populates="ambassadors")
     x_account: Mapped[XAccount] = relationship()
+
+    @property
+    def home_file_id(self) -> str | None:
+        """The chat file showing their Home chart, on their workspace's platform."""
+        return (self.chat_state or {}).get(self.workspace.platform, {}).get("home_file_id")
 
 
 class Post(Base):
@@ -181,7 +187,8 @@ class FollowerSnapshot(Base):
 
 
 class NudgeLog(Base):
-    """A nudge, claimed under (ambassador, rule, window) before it is sent, then marked sent."""
+    """A nudge, claimed under (ambassador, rule, window) before it is sent, then marked sent.
+    `status`: claimed, sending, sent, failed or unknown (bot.services.delivery.outbox)."""
 
     __tablename__ = "nudge_log"
     __table_args__ = (
@@ -201,7 +208,8 @@ class NudgeLog(Base):
 
 
 class DigestLog(Base):
-    """A weekly digest, claimed under (workspace, channel, week) before it is posted, then marked sent."""
+    """A weekly digest, claimed under (workspace, channel, week) before it is posted, then marked sent.
+    `status`: claimed, sending, sent, failed or unknown (bot.services.delivery.outbox)."""
 
     __tablename__ = "digest_log"
     __table_args__ = (

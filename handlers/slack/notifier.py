@@ -1,4 +1,5 @@
-"""Slack as a notifier: channel posts and DMs tagged with message metadata, found again by that tag."""
+"""Slack as a notifier: channel posts and DMs tagged with message metadata, found again by that tag
+(one narrow history call, only for a message a crash left in doubt)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.messages.model import Message
 from bot.runtime import Runtime
-from bot.services.delivery import DeliveryFailed
+from bot.services.delivery.notifiers import DeliveryFailed, LookUpUnsupported, notifier_registry
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 from handlers.slack.app import web_client
@@ -34,10 +35,13 @@ PERMANENT = {
     "token_revoked",
 }
 RATE_LIMIT_RETRIES = 30
+# Slack's cap for apps outside the Marketplace: one look-up reads at most this many messages.
+LOOK_UP_LIMIT = 15
 AUTH_ERRORS = {"invalid_auth", "token_revoked", "account_inactive", "not_authed"}
 log = logging.getLogger(__name__)
 
 
+@notifier_registry.register("slack")
 def slack_notifier(settings: Settings, runtime: Runtime) -> SlackNotifier:
     """The notifier for jobs: each workspace's own token from its installation under OAuth (many
     workspaces), else SLACK_BOT_TOKEN."""
@@ -46,10 +50,11 @@ def slack_notifier(settings: Settings, runtime: Runtime) -> SlackNotifier:
 
 
 class SlackNotifier:
-    """Implements bot.services.delivery.Notifier with the Slack Web API."""
+    """Implements bot.services.delivery.notifiers.Notifier with the Slack Web API."""
 
     def __init__(self, settings: Settings, runtime: Runtime, installation_store=None) -> None:
         self.settings, self.runtime, self.store = settings, runtime, installation_store
+        self.can_look_up = settings.SLACK_HISTORY_LOOKUP
         self._clients: dict[int, WebClient] = {}
         self._gates: dict[int, RateLimitGate] = {}
 
@@ -115,31 +120,42 @@ class SlackNotifier:
         # which matters at ten thousand recaps (that method has its own, lower rate limit).
         return self.post(workspace_id=workspace_id, channel=user_id, message=message, key=key)
 
+    def update(self, *, workspace_id: int, channel: str, ref: str, message: Message) -> str:
+        """Replace the message `ref` (its ts) in `channel` with `message` (chat.update)."""
+        client = self.client(workspace_id)
+        try:
+            files = self._upload_images(client, message)
+            response = client.chat_update(
+                channel=channel, ts=ref, text=fallback_text(message), blocks=to_blocks(message, files)
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error", "")
+            raise DeliveryFailed(f"Slack said {error}", permanent=error in PERMANENT) from None
+        return str(response["ts"])
+
     def find(
         self, *, workspace_id: int, channel: str | None, user_id: str | None, key: str, since: datetime
     ) -> str | None:
-        """The ts of a message carrying `key` posted since `since` (a crashed run's message), if any."""
-        client = self.client(workspace_id)
+        """The ts of a message carrying `key` posted since `since` (a crashed run's message), if any:
+        one history call of at most LOOK_UP_LIMIT messages, no pagination (a 429 waits Retry-After)."""
+        if not self.can_look_up:
+            raise LookUpUnsupported("history look-ups are off (SLACK_HISTORY_LOOKUP)")
         where = channel or self._dm(workspace_id, user_id or "")
-        cursor = None
-        while True:
-            page = client.conversations_history(
+        try:
+            page = self.client(workspace_id).conversations_history(
                 channel=where,
-                oldest=str(since.timestamp() - 60),
-                limit=200,
+                oldest=f"{since.timestamp():.6f}",
+                limit=LOOK_UP_LIMIT,
                 include_all_metadata=True,
-                cursor=cursor,
             )
-            for item in page.get("messages", []):
-                meta = item.get("metadata") or {}
-                if (
-                    meta.get("event_type") == EVENT_TYPE
-                    and (meta.get("event_payload") or {}).get("key") == key
-                ):
-                    return str(item["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
+        except SlackApiError as exc:
+            error = exc.response.get("error", "")
+            raise DeliveryFailed(f"Slack said {error}", permanent=error in PERMANENT) from None
+        for item in page.get("messages", []):
+            meta = item.get("metadata") or {}
+            if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == key:
+                return str(item["ts"])
+        return None
 
     def is_calm(self, *, workspace_id: int, user_id: str, now: datetime) -> bool:
         """Not in Do Not Disturb at `now` (snoozed, or inside the DND window)."""

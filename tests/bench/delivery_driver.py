@@ -1,7 +1,8 @@
 """The Plume side of `tests.bench.delivery_rate`, in its own process (so the fake Slack's CPU is not ours).
 
 Runs the worker's two delivery jobs side by side at the moment given by `BENCH_NOW` (ISO, UTC), with
-settings from the environment, through the real SlackNotifier. Prints one JSON line: when the jobs
+settings from the environment, through the real SlackNotifier (found by platform, as the worker
+does). Prints one JSON line: when the jobs
 started and finished (time.time()), and the CPU seconds used by this process and by its helper
 processes (metrics passes, charts).
 """
@@ -18,18 +19,17 @@ from datetime import datetime
 from bot.config import load_settings
 from bot.jobs import tasks
 from bot.logs import configure_logging
-from handlers.slack.notifier import slack_notifier
 
 
 def main() -> int:
     settings = load_settings()
     configure_logging(settings.LOG_LEVEL)
-    runtime = tasks.shared_runtime(settings)  # migrations checked before the clock starts
-    notifier = slack_notifier(settings, runtime)
+    tasks.shared_runtime(settings)  # migrations checked before the clock starts
+    tasks.platform_notifiers(settings)  # the composition root, built before the clock starts
     now = datetime.fromisoformat(os.environ["BENCH_NOW"])
     jobs = [
-        threading.Thread(target=tasks.weekly_deliveries, args=(settings, notifier, now), name="weekly"),
-        threading.Thread(target=tasks.nudges, args=(settings, notifier, now), name="nudges"),
+        threading.Thread(target=tasks.weekly_deliveries, args=(settings, now), name="weekly"),
+        threading.Thread(target=tasks.nudges, args=(settings, now), name="nudges"),
     ]
     started = time.time()
     for job in jobs:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services.delivery import claim_nudge, mark
+from bot.services.delivery.outbox import claim_nudge, mark
 from bot.services.people import membership as people
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo

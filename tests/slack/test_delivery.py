@@ -1,4 +1,6 @@
-"""Digests and nudges through the Slack notifier against the fake Slack: exactly once, gently."""
+"""Digests and nudges through the Slack notifier against the fake Slack: exactly once, gently.
+
+Policies that are not about Slack (caps, night, doubt) run on the RecordingNotifier in tests/delivery."""
 
 from __future__ import annotations
 
@@ -9,13 +11,14 @@ from sqlalchemy import select
 
 from bot.messages.replies import notice
 from bot.schedule import WorkSchedule
-from bot.services.delivery import claim_digest, claim_nudge, digest_key, mark, mark_writer
+from bot.services.delivery.nudging import send_nudges
+from bot.services.delivery.outbox import claim_digest, digest_key, mark, mark_writer
+from bot.services.delivery.sending import send_digest
 from bot.services.people import ambassadors
-from bot.services.sending import send_digest, send_nudges
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
-from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
+from bot.storage.tables import DigestLog, Workspace
 from handlers.slack.notifier import SlackNotifier
 
 WEEK = "2026-W46"
@@ -90,8 +93,10 @@ def test_one_digest_per_week_whatever_happens(runtime, notifier, slack, program,
 
 
 def test_a_crash_after_slack_accepted_does_not_post_twice(runtime, notifier, slack, program, tmp_path):
-    # The earlier run claimed the week and Slack accepted its post, then the process died before the mark.
-    _row, fresh = claim_digest(runtime.sessions, program, "C0DIGEST", WEEK, NOW)
+    # The earlier run claimed the week, recorded `sending`, and Slack accepted its post; then the
+    # process died before the mark.
+    row, fresh = claim_digest(runtime.sessions, program, "C0DIGEST", WEEK, NOW)
+    mark(runtime.sessions, DigestLog, row.id, "sending", None, NOW)
     ts = notifier.post(
         workspace_id=program,
         channel="C0DIGEST",
@@ -110,6 +115,16 @@ def test_a_crash_after_slack_accepted_does_not_post_twice(runtime, notifier, sla
     assert len(digests(slack)) == 1
     with transaction(runtime.sessions) as session:
         assert session.scalars(select(DigestLog.status)).one() == "sent"
+    [look_up] = slack.calls_to("conversations.history")  # one narrow call, no pagination
+    assert (look_up.body["limit"], look_up.body["oldest"]) == ("15", f"{NOW.timestamp():.6f}")
+
+
+def test_a_claim_never_handed_over_is_simply_sent(runtime, notifier, slack, program, tmp_path):
+    # The earlier run claimed the week and died before `sending`: Slack never saw it, nothing to look up.
+    claim_digest(runtime.sessions, program, "C0DIGEST", WEEK, NOW)
+    outcome = digest_once(runtime, notifier, program, tmp_path)
+    assert outcome.status == "sent" and len(digests(slack)) == 1
+    assert slack.calls_to("conversations.history") == []
 
 
 def test_batched_marks_are_written_and_lost_ones_are_recovered_not_resent(
@@ -120,8 +135,8 @@ def test_batched_marks_are_written_and_lost_ones_are_recovered_not_resent(
     with transaction(runtime.sessions) as session:
         row = session.scalars(select(DigestLog)).one()
         assert (sent.status, row.status, row.message_ref, row.sent_at) == ("sent", "sent", sent.ref, NOW)
-        # A run that died before its batch of marks was written: the claim is all that is left.
-        row.status, row.message_ref, row.sent_at = "claimed", None, None
+        # A run that died before its batch of marks was written: the claim is left in `sending`.
+        row.status, row.message_ref, row.sent_at = "sending", None, None
     again = digest_once(runtime, notifier, program, tmp_path)
     assert (again.status, again.ref) == ("recovered", sent.ref) and len(digests(slack)) == 1
 
@@ -157,37 +172,6 @@ def nudged(slack, user: str) -> list[dict]:
     return [m for m in slack.messages(slack.dm_id(user)) if (m.get("metadata") or {}).get("event_type")]
 
 
-def test_a_burst_gives_one_dm_and_a_second_burst_the_same_day_none(runtime, notifier, slack, program):
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb0", NOW - timedelta(hours=1))
-    first = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW)
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb0", NOW + timedelta(hours=2))
-    later = NOW + timedelta(hours=3)
-    second = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=later)
-    assert [o.status for o in first] == ["sent"] and second == []
-    [dm] = nudged(slack, "U100")
-    assert "6 times during your work hours" in dm["text"]
-    with transaction(runtime.sessions) as session:
-        assert [(n.rule, n.window_key, n.status) for n in session.scalars(select(NudgeLog))] == [
-            ("burst", "2026-11-18", "sent")
-        ]
-
-
-def test_nudges_that_failed_for_good_leave_the_caps_free(runtime, notifier, slack, program):
-    with transaction(runtime.sessions) as session:
-        account = repo.get_account_by_handle(session=session, handle_key="amb3")
-        stmt = select(Ambassador.id).where(Ambassador.x_account_id == account.id)
-        ambassador_id = session.scalars(stmt).one()
-    for day in ("2026-11-16", "2026-11-17"):  # Monday's and Tuesday's never reached the person
-        row, _ = claim_nudge(runtime.sessions, ambassador_id, "burst", day, {}, NOW)
-        mark(runtime.sessions, NudgeLog, row.id, "failed", None, NOW)
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb3", NOW - timedelta(hours=1))
-    outcomes = send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW)
-    assert [o.status for o in outcomes] == ["sent"] and len(nudged(slack, "U103")) == 1
-
-
 def test_do_not_disturb_defers_the_nudge_to_a_calm_moment(runtime, notifier, slack, program):
     with transaction(runtime.sessions) as session:
         burst(session, "amb1", NOW - timedelta(hours=1))
@@ -199,14 +183,3 @@ def test_do_not_disturb_defers_the_nudge_to_a_calm_moment(runtime, notifier, sla
         sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=NOW + timedelta(minutes=30)
     )
     assert [o.status for o in calm] == ["sent"] and len(nudged(slack, "U101")) == 1
-
-
-def test_never_at_night(runtime, notifier, slack, program):
-    with transaction(runtime.sessions) as session:
-        burst(session, "amb2", NOW - timedelta(hours=1))
-    night = NOW.replace(hour=22)
-    assert [
-        o.status
-        for o in send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=night)
-    ] == ["deferred"]
-    assert nudged(slack, "U102") == []

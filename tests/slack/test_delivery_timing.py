@@ -16,6 +16,7 @@ import pytest
 
 from bot.jobs import tasks
 from bot.schedule import WorkSchedule, parse_days, parse_hours
+from bot.services.delivery.notifiers import Notifiers
 from bot.services.people import ambassadors
 from bot.services.workspaces.settings import set_setting
 from bot.sources.records import PostKind, PostRecord
@@ -97,7 +98,9 @@ class Roster:
                 if moment >= end:
                     self.slack.set_dnd(user, snooze_enabled=False, dnd_enabled=False)
                     del calm_at[user]
-            tasks.nudges(settings, notifier, now=moment)
+            tasks.nudges(
+                settings, now=moment, notifiers=Notifiers.fixed(self.runtime.sessions, slack=notifier)
+            )
 
     def _store(self, now: datetime) -> None:
         due = [p for p in self.pending if p[0] <= now]
@@ -165,7 +168,9 @@ def test_the_digest_goes_out_at_monday_nine_in_the_workspace_zone(
         set_setting(session=session, workspace=session.get(Workspace, workspace), key="timezone", value=tz)
     for moment in (due - timedelta(minutes=1), due, due + timedelta(minutes=15)):
         clock.now = moment
-        tasks.weekly_deliveries(settings, notifier, now=moment)
+        tasks.weekly_deliveries(
+            settings, now=moment, notifiers=Notifiers.fixed(runtime.sessions, slack=notifier)
+        )
         if moment < due:
             assert slack.messages("C0DIGEST") == [], moment
     [digest] = slack.messages("C0DIGEST")

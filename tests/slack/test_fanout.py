@@ -40,10 +40,9 @@ def test_a_run_over_many_workspaces_delivers_everything_once_with_each_token(db_
     with fake_slack(who["teams"], PEOPLE) as slack:
         slack.set_rate_limit(per_channel_per_second=1.0)
         settings = many_workspace_settings(db_url, slack, tmp_path)
-        notifier = slack_notifier(settings, tasks.shared_runtime(settings))
         for _ in range(2):  # the second run finds everything delivered: nothing twice
-            tasks.nudges(settings, notifier, NOW)
-            tasks.weekly_deliveries(settings, notifier, NOW)
+            tasks.nudges(settings, NOW)  # notifiers found by platform, as the worker does
+            tasks.weekly_deliveries(settings, NOW)
         args = argparse.Namespace(workspaces=WORKSPACES, people=PEOPLE, per_minute=60, per_channel=1.0)
         result = measure(slack, who, args, {"started": 0.0, "finished": 0.0})
         posts = [c for c in slack.calls_to("chat.postMessage") if c.status == 200]

@@ -35,7 +35,7 @@ def shown_file(slack, user: str = "U100") -> list[str]:
 
 def stored_file(runtime) -> str | None:
     with transaction(runtime.sessions) as session:
-        return session.scalars(select(Ambassador.home_file_id)).one()
+        return session.scalars(select(Ambassador)).one().home_file_id
 
 
 def test_each_open_replaces_the_previous_chart(chat, slack, runtime):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.jobs import tasks
 from bot.schedule import DAY_NAMES
+from bot.services.delivery.notifiers import Notifiers
 from bot.storage.db import transaction
 from bot.storage.tables import Post
 from handlers.slack.notifier import SlackNotifier
@@ -110,7 +111,7 @@ def test_a_simulated_week_delivers_each_message_once_and_nudges_only_at_work(
         chat.command("admin settings timezone Europe/Paris", user="UADMIN")  # Monday 09:00 = 08:00 UTC
         schedule(timeline)
         settings = job_settings(db_url=db_url, slack_url=slack.url, x_url=x.url, out=tmp_path)
-        notifier = SlackNotifier(settings, runtime)
+        notifiers = Notifiers.fixed(runtime.sessions, slack=SlackNotifier(settings, runtime))
         digest_due = at("Europe/Paris", NEXT_MON, "09:00")
         while clock.now <= END:
             t = clock.now
@@ -123,8 +124,8 @@ def test_a_simulated_week_delivers_each_message_once_and_nudges_only_at_work(
                 slack.inject("chat.postMessage", status=429, headers={"Retry-After": "1"})
                 slack.inject("chat.postMessage", status=500, times=3)
             if (t - START) % INGEST_EVERY == timedelta(0):
-                tasks.ingest_and_nudge(settings, notifier, now=t)
-            tasks.weekly_deliveries(settings, notifier, now=t)
+                tasks.ingest_and_nudge(settings, now=t, notifiers=notifiers)
+            tasks.weekly_deliveries(settings, now=t, notifiers=notifiers)
             clock.now = t + WEEKLY_EVERY
         assert not timeline.pending
     with transaction(runtime.sessions) as session:  # every post was polled, none twice

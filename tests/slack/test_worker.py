@@ -15,6 +15,7 @@ import pytest
 from bot.config import load_settings
 from bot.jobs import tasks
 from bot.jobs.worker import build_scheduler
+from bot.services.delivery.notifiers import Notifiers
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 from handlers.slack.notifier import SlackNotifier
@@ -51,10 +52,10 @@ def test_a_round_of_jobs_polls_nudges_posts_the_digest_and_recaps(slack, db_url,
                 "LOG_LEVEL": "WARNING",
             }
         )
-        notifier = SlackNotifier(settings, runtime)
-        tasks.ingest_and_nudge(settings, notifier)
-        tasks.weekly_deliveries(settings, notifier)
-        tasks.weekly_deliveries(settings, notifier)  # the 15-minute check again: nothing twice
+        notifiers = Notifiers.fixed(runtime.sessions, slack=SlackNotifier(settings, runtime))
+        tasks.ingest_and_nudge(settings, notifiers=notifiers)
+        tasks.weekly_deliveries(settings, notifiers=notifiers)
+        tasks.weekly_deliveries(settings, notifiers=notifiers)  # the 15-minute check again: nothing twice
         assert fake.billed_post_reads() == 15
     digests = [m for m in slack.messages("C0DIGEST") if m.get("metadata")]
     assert len(digests) == 1 and "15 posts by 5 ambassadors" in digests[0]["text"]
@@ -63,7 +64,8 @@ def test_a_round_of_jobs_polls_nudges_posts_the_digest_and_recaps(slack, db_url,
 
 
 def test_the_scheduler_has_every_job(settings, runtime):
-    scheduler = build_scheduler(settings, SlackNotifier(settings, runtime))
+    notifiers = Notifiers.fixed(runtime.sessions, slack=SlackNotifier(settings, runtime))
+    scheduler = build_scheduler(settings, notifiers)
     assert sorted(job.id for job in scheduler.get_jobs()) == ["ingest", "retention", "weekly"]
 
 

@@ -144,7 +144,12 @@ def replace_home_file(*, session: Session, workspace_id: int, chat_user_id: str,
     ambassador = session.scalars(stmt.with_for_update()).first()
     if ambassador is None:
         return file_id
-    previous, ambassador.home_file_id = ambassador.home_file_id, file_id
+    platform = ambassador.workspace.platform
+    previous = ambassador.home_file_id
+    state = dict(ambassador.chat_state or {})
+    # A new dict, not an edit in place: the JSON column notices reassignment only.
+    state[platform] = {**state.get(platform, {}), "home_file_id": file_id}
+    ambassador.chat_state = state
     return previous
 
 

@@ -1,9 +1,17 @@
-"""Exactly-once delivery of digests and nudges through a platform-neutral notifier.
+"""The outbox: each effect that must happen once (a digest, a nudge, a recap) is a row whose life is
+claimed → sending → sent (with the platform's message id) or failed.
 
-Each effect is claimed under a unique key in the database before it is sent and marked sent after.
-If a process dies between the platform accepting a message and the mark, the claim is still there on
-restart: the notifier looks for the message by its key (Slack: message metadata in the channel's
-history) and only posts when it is not found.
+- `claimed`: the unique key is ours; nothing was handed to the platform yet, so it is simply sent.
+- `sending`: written (durably, before the call) the moment a message is handed over; a crash leaves
+  it there, in doubt. Only such a row is looked up, in one narrow call, where the notifier can; where
+  it cannot, the message kind's policy decides (`sending.py`: a nudge or recap is at most once and
+  ends `unknown`; a digest is sent again only after the admin who chose the channel is told).
+- `sent`: the platform accepted it; `message_ref` holds its id. `failed`: refused for good, reported.
+
+The `sent` marks of a run go in batches (MarkWriter, the decisive fix for 500 workspaces); the
+`sending` write cannot wait, so a nudge is claimed straight into `sending` (nothing happens between
+its claim and its send), recaps enter it a chunk at a time, and a digest (one per workspace) on its
+own. A lost batch of marks leaves rows in `sending`: looked up, or the kind's policy.
 """
 
 from __future__ import annotations
@@ -11,51 +19,27 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import PlumeError
 from bot.messages.model import Message
+from bot.services.delivery.notifiers import DeliveryFailed
 from bot.storage.db import transaction
 from bot.storage.tables import DigestLog, NudgeLog
 
 log = logging.getLogger(__name__)
 
 
-class DeliveryFailed(PlumeError):
-    """The platform refused the message. `permanent` failures (archived channel, bot not in it) are
-    reported once and never retried; the others are retried by the next run."""
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
-class Notifier(Protocol):
-    """What delivery needs from a chat platform (Slack now, Teams later)."""
-
-    def post(self, *, workspace_id: int, channel: str, message: Message, key: str) -> str: ...
-
-    def direct(self, *, workspace_id: int, user_id: str, message: Message, key: str) -> str: ...
-
-    def find(
-        self, *, workspace_id: int, channel: str | None, user_id: str | None, key: str, since: datetime
-    ) -> str | None: ...
-
-    def is_calm(self, *, workspace_id: int, user_id: str, now: datetime) -> bool: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one effect: sent, already_sent, recovered, failed, skipped, deferred."""
+    """What happened to one effect: sent, already_sent, recovered, in_doubt, failed, skipped, deferred."""
 
     status: str
     ref: str | None = None
@@ -63,6 +47,10 @@ class Outcome:
 
 
 REPORTED = "failed before and reported; not retried"
+DONE = ("sent", "failed", "unknown")  # statuses never sent again
+# Recaps entering `sending` per transaction: a crash leaves at most this many in doubt (looked up one
+# narrow call each, or, where the platform cannot look, never sent), for a tenth of the transactions.
+RECAP_CHUNK = 10
 
 
 def digest_key(workspace_id: int, channel: str, week: str) -> str:
@@ -74,12 +62,12 @@ def nudge_key(ambassador_id: int, rule: str, window: str) -> str:
 
 
 def claim(
-    sessions: sessionmaker[Session], model: type, keys: dict, now: datetime, **extra
+    sessions: sessionmaker[Session], model: type, keys: dict, now: datetime, status: str = "claimed", **extra
 ) -> tuple[object, bool]:
     """The log row under these unique keys, and whether this call created it (False: claimed before)."""
     try:
         with transaction(sessions) as session:
-            row = model(**keys, **extra, status="claimed", claimed_at=now)
+            row = model(**keys, **extra, status=status, claimed_at=now)
             session.add(row)
         return row, True
     except IntegrityError:
@@ -112,8 +100,8 @@ class MarkWriter:
 
     At thousands of messages a minute, a transaction per message kept the sending threads queueing for
     a database connection (on SQLite, for its one write lock too): at one point of a weekly run, 400 of
-    500 threads were waiting there rather than sending. A mark lost to a crash does not make a message
-    go twice: its claim stays, and the next run finds the message by its key before sending."""
+    500 threads were waiting there rather than sending. A mark lost to a crash leaves its claim in
+    `sending` (written before the send): the next run looks it up, or applies the kind's policy."""
 
     BATCH = 500
 
@@ -154,7 +142,7 @@ class MarkWriter:
             with transaction(self._sessions) as session:
                 for model, rows in by_model.items():
                     session.execute(update(model), rows)  # an UPDATE by primary key for each row
-        except Exception:  # the claims stay: the next run finds these messages by their keys
+        except Exception:  # the claims stay in `sending`: looked up, or the kind's policy, next run
             log.exception("could not record sent messages", extra={"fields": {"count": len(items)}})
 
 
@@ -168,40 +156,84 @@ def mark_writer(sessions: sessionmaker[Session]) -> Iterator[MarkWriter]:
         writer.close()
 
 
+def begin_sending(sessions: sessionmaker[Session], model: type, row_ids: list[int]) -> None:
+    """Record that these claims are being handed to the platform (one UPDATE, before the sends)."""
+    if row_ids:
+        with transaction(sessions) as session:
+            session.execute(
+                update(model).where(model.id.in_(row_ids)).values(status="sending"),
+                execution_options={"synchronize_session": False},
+            )
+
+
 def deliver_once(
     *,
     sessions: sessionmaker[Session],
     model: type,
     row,
     fresh: bool,
-    send,
-    find,
+    compose: Callable[[], Message],
+    send: Callable[[Message], str],
+    find: Callable[[datetime], str | None] | None,
+    in_doubt: Callable[[], Outcome | None],
     now: datetime,
+    started: bool = False,
     marks: MarkWriter | None = None,
 ) -> Outcome:
-    """Send unless already sent; after a crash, find the message before sending again. With `marks`,
-    the mark of a sent message is written in a batch with others."""
-    if not fresh and row.status == "sent":
-        return Outcome("already_sent", row.message_ref)
-    if not fresh and row.status == "failed":
-        return Outcome("failed", detail=REPORTED)
-    if not fresh:
-        found = find(row.claimed_at)
-        if found:
-            mark(sessions, model, row.id, "sent", found, now)
-            return Outcome("recovered", found)
+    """Send unless already sent. A claim a crash left in `sending` is looked up with `find` (None: the
+    platform cannot), else `in_doubt` decides: an Outcome stops, None sends again. `started`: the
+    caller wrote `sending` already. With `marks`, the `sent` mark goes in a batch with others."""
+    if not fresh and row.status in DONE:
+        return _settled(row)
+    if not fresh and row.status == "sending":
+        decided = _resolve_doubt(sessions, model, row, find, in_doubt, now)
+        if decided is not None:
+            return decided
+        started = True
+    message = compose()
+    if not started:
+        mark(sessions, model, row.id, "sending", None, now)
     try:
-        ref = send()
+        ref = send(message)
     except DeliveryFailed as exc:
-        if exc.permanent:
-            mark(sessions, model, row.id, "failed", None, now)
-            return Outcome("failed", detail=str(exc))
-        return Outcome("deferred", detail=str(exc))
+        # The platform answered no: nothing is in doubt. Other errors (a dropped connection) propagate
+        # and leave the claim in `sending`.
+        mark(sessions, model, row.id, "failed" if exc.permanent else "claimed", None, now)
+        return Outcome("failed" if exc.permanent else "deferred", detail=str(exc))
     if marks is None:
         mark(sessions, model, row.id, "sent", ref, now)
     else:
         marks.sent(model, row.id, ref, now)
     return Outcome("sent", ref)
+
+
+def _settled(row) -> Outcome:
+    """The outcome of a claim that is never sent again."""
+    if row.status == "sent":
+        return Outcome("already_sent", row.message_ref)
+    if row.status == "failed":
+        return Outcome("failed", detail=REPORTED)
+    return Outcome("in_doubt", detail="may have been sent before a crash; not sent again")
+
+
+def _resolve_doubt(sessions, model, row, find, in_doubt, now: datetime) -> Outcome | None:
+    """A claim left in `sending`: recovered if the platform has it; else the kind's policy."""
+    if find is None:
+        return in_doubt()
+    try:
+        found = find(row.claimed_at)
+    except DeliveryFailed as exc:  # rate-limited beyond patience, or the channel is gone: next run
+        return Outcome("deferred", detail=f"look-up failed: {exc}")
+    if found:
+        mark(sessions, model, row.id, "sent", found, now)
+        return Outcome("recovered", found)
+    return None
+
+
+def at_most_once(sessions: sessionmaker[Session], model: type, row_id: int, now: datetime) -> Outcome:
+    """The policy of a private message in doubt: never sent twice (a lost DM is the gentle failure)."""
+    mark(sessions, model, row_id, "unknown", None, now)
+    return Outcome("in_doubt", detail="may have been sent before a crash; not sent again (at most once)")
 
 
 def claim_recaps(
@@ -247,6 +279,7 @@ def claim_recaps(
 def claim_nudge(
     sessions: sessionmaker[Session], ambassador_id: int, rule: str, window: str, numbers: dict, now: datetime
 ):
-    """Claim one nudge (or recap): (person, rule, window)."""
+    """Claim one nudge: (person, rule, window), straight into `sending` (it is sent right after: one
+    transaction per nudge, not two)."""
     keys = {"ambassador_id": ambassador_id, "rule": rule, "window_key": window}
-    return claim(sessions, NudgeLog, keys, now, numbers=numbers)
+    return claim(sessions, NudgeLog, keys, now, status="sending", numbers=numbers)

@@ -1,0 +1,139 @@
+"""Nudges through the RecordingNotifier: once, within the caps, never at night, at most once in doubt."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.services.delivery.nudging import send_nudges
+from bot.services.delivery.outbox import claim_nudge, mark
+from bot.storage import repositories as repo
+from bot.storage.db import transaction
+from bot.storage.tables import Ambassador, NudgeLog, Workspace
+from tests.delivery.conftest import NOW, post
+from tests.fakes.recording_notifier import RecordingNotifier
+
+
+def burst(session, handle: str, start: datetime, count: int = 6) -> None:
+    account = repo.get_account_by_handle(session=session, handle_key=handle)
+    repo.upsert_posts(
+        session=session,
+        x_account_id=account.id,
+        records=[post(start + timedelta(minutes=5 * i)) for i in range(count)],
+        source="api",
+    )
+
+
+def nudge(runtime, notifier, program, now=NOW):
+    return send_nudges(sessions=runtime.sessions, notifier=notifier, workspace_id=program, now=now)
+
+
+def nudge_rows(runtime) -> list[tuple[str, str, str, str | None]]:
+    with transaction(runtime.sessions) as session:
+        return [(n.rule, n.window_key, n.status, n.message_ref) for n in session.scalars(select(NudgeLog))]
+
+
+def test_a_burst_gives_one_dm_and_a_second_burst_the_same_day_none(runtime, recorder, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb0", NOW - timedelta(hours=1))
+    first = nudge(runtime, recorder, program)
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb0", NOW + timedelta(hours=2))
+    second = nudge(runtime, recorder, program, NOW + timedelta(hours=3))
+    assert [o.status for o in first] == ["sent"] and second == []
+    [dm] = recorder.to("UT10")
+    assert "6 times during your work hours" in dm.message.fallback + str(dm.message.sections)
+    assert nudge_rows(runtime) == [("burst", "2026-11-18", "sent", "R1")]
+
+
+def test_nudges_that_failed_for_good_leave_the_caps_free(runtime, recorder, program):
+    with transaction(runtime.sessions) as session:
+        account = repo.get_account_by_handle(session=session, handle_key="t1amb3")
+        ambassador_id = session.scalars(
+            select(Ambassador.id).where(Ambassador.x_account_id == account.id)
+        ).one()
+    for day in ("2026-11-16", "2026-11-17"):  # Monday's and Tuesday's never reached the person
+        row, _ = claim_nudge(runtime.sessions, ambassador_id, "burst", day, {}, NOW)
+        mark(runtime.sessions, NudgeLog, row.id, "failed", None, NOW)
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb3", NOW - timedelta(hours=1))
+    assert [o.status for o in nudge(runtime, recorder, program)] == ["sent"]
+    assert len(recorder.to("UT13")) == 1
+
+
+def test_not_calm_defers_the_nudge_to_a_calm_moment(runtime, recorder, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb1", NOW - timedelta(hours=1))
+    recorder.set_calm("UT11", False)
+    assert [o.status for o in nudge(runtime, recorder, program)] == ["deferred"] and recorder.to("UT11") == []
+    recorder.set_calm("UT11", True)
+    assert [o.status for o in nudge(runtime, recorder, program, NOW + timedelta(minutes=30))] == ["sent"]
+
+
+def test_never_at_night(runtime, recorder, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb2", NOW - timedelta(hours=1))
+    assert [o.status for o in nudge(runtime, recorder, program, NOW.replace(hour=22))] == ["deferred"]
+    assert recorder.delivered == []
+
+
+def test_a_nudge_is_claimed_straight_into_sending(runtime, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb0", NOW - timedelta(hours=1))
+    seen = []
+    notifier = RecordingNotifier()
+    original = notifier.direct
+
+    def direct(**kwargs):
+        seen.append(nudge_rows(runtime))  # what a crash at this instant would leave
+        return original(**kwargs)
+
+    notifier.direct = direct
+    nudge(runtime, notifier, program)
+    assert seen == [[("burst", "2026-11-18", "sending", None)]]
+
+
+def allow_three_a_day(runtime, program) -> None:
+    """With the default cap of one a day, a nudge in doubt already fills today's cap (it may have been
+    sent): the rules never reach it again. Three a day lets the next run meet it."""
+    with transaction(runtime.sessions) as session:
+        workspace = session.get(Workspace, program)
+        workspace.settings = {**workspace.settings, "nudges_per_day": 3}
+
+
+def test_a_nudge_in_doubt_fills_the_days_cap(runtime, program):
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb0", NOW - timedelta(hours=1))
+    nudge(runtime, RecordingNotifier(can_look_up=False), program)
+    with transaction(runtime.sessions) as session:  # its batch of marks was lost in a crash
+        session.scalars(select(NudgeLog)).one().status = "sending"
+    again = RecordingNotifier(can_look_up=False)
+    assert nudge(runtime, again, program, NOW + timedelta(minutes=15)) == [] and again.delivered == []
+
+
+def test_a_nudge_in_doubt_without_look_up_is_never_sent_again(runtime, program):
+    allow_three_a_day(runtime, program)
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb0", NOW - timedelta(hours=1))
+    first = RecordingNotifier(can_look_up=False)
+    nudge(runtime, first, program)
+    with transaction(runtime.sessions) as session:  # its batch of marks was lost in a crash
+        session.scalars(select(NudgeLog)).one().status = "sending"
+    again = RecordingNotifier(can_look_up=False)
+    outcomes = nudge(runtime, again, program, NOW + timedelta(minutes=15))
+    assert [o.status for o in outcomes] == ["in_doubt"] and again.delivered == []
+    assert nudge_rows(runtime) == [("burst", "2026-11-18", "unknown", None)]
+    later = nudge(runtime, again, program, NOW + timedelta(minutes=30))
+    assert [o.status for o in later] == ["in_doubt"] and again.delivered == []  # settled: never sent
+
+
+def test_a_nudge_in_doubt_with_look_up_is_recovered(runtime, recorder, program):
+    allow_three_a_day(runtime, program)
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb0", NOW - timedelta(hours=1))
+    nudge(runtime, recorder, program)
+    with transaction(runtime.sessions) as session:
+        session.scalars(select(NudgeLog)).one().status = "sending"
+    outcomes = nudge(runtime, recorder, program, NOW + timedelta(minutes=15))
+    assert [(o.status, o.ref) for o in outcomes] == [("recovered", "R1")] and len(recorder.delivered) == 1
