@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +18,7 @@ from bot.config import Settings, load_settings
 from bot.errors import InvalidInput, NotFound, PlumeError
 from bot.logs import configure_logging
 from bot.metrics.weeks import parse_week
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import open_runtime
 from bot.schedule import WorkSchedule, parse_country, parse_days, parse_hours, parse_topics, parse_tz
 from bot.services.ingest.imports import import_archive
 from bot.services.people import ambassadors
@@ -28,7 +27,7 @@ from bot.storage.db import transaction
 from bot.storage.tables import Ambassador
 
 if TYPE_CHECKING:
-    from bot.services.delivery import Notifier
+    pass
 
 log = logging.getLogger("bot.cli")
 
@@ -226,12 +225,9 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Run the sample program end to end."""
     from bot.demo.run import run_demo
-    from handlers.slack.render import fallback_text, to_blocks
+    from bot.platforms import demo_renderers
 
-    def blockkit(message):
-        return {"text": fallback_text(message), "blocks": to_blocks(message)}
-
-    return run_demo(settings, out=args.out, renderers={"blockkit": blockkit})
+    return run_demo(settings, out=args.out, renderers=demo_renderers())
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
@@ -271,48 +267,18 @@ def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
 
 def _nudge(settings: Settings) -> str:
     """Run the nudge rules now, as `bot.jobs.tasks.ingest_and_nudge` does; one line on what happened."""
+    from bot import platforms
     from bot.jobs import tasks
 
     runtime = tasks.shared_runtime(settings)
     if not tasks.chat_workspaces(runtime):  # checked first: no notifier, no metrics pass for nobody
         return "Nudges: none, no chat workspace."
-    notifier = _chat_notifier(settings, runtime)
-    if notifier is None:
+    if not platforms.chat_configured(settings):
         return (
             "Nudges: skipped, no chat platform configured "
             "(SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)."
         )
-    counted = SentCounter(notifier)
-    tasks.nudges(settings, counted)
-    return f"Nudges: {counted.sent} sent."
-
-
-def _chat_notifier(settings: Settings, runtime: Runtime) -> Notifier | None:
-    """The notifier for chat workspaces, or None when no chat platform is configured.
-
-    The one place `poll` picks a platform: it becomes a look-up in the per-platform registry."""
-    if settings.SLACK_BOT_TOKEN is None and not (settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET):
-        return None
-    from handlers.slack.notifier import slack_notifier
-
-    return slack_notifier(settings, runtime)
-
-
-class SentCounter:
-    """A notifier that counts the direct messages that went out through it (a run's nudges)."""
-
-    def __init__(self, notifier: Notifier) -> None:
-        self._notifier, self._lock, self.sent = notifier, threading.Lock(), 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._notifier, name)
-
-    def direct(self, **fields: Any) -> str:
-        """Send as the wrapped notifier does, and count it once it is accepted."""
-        ref = self._notifier.direct(**fields)
-        with self._lock:  # nudges go out from a thread per workspace
-            self.sent += 1
-        return ref
+    return f"Nudges: {tasks.nudges(settings)} sent."
 
 
 def cmd_usage(settings: Settings, args: argparse.Namespace) -> int:
@@ -358,8 +324,8 @@ def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve the chat platform adapters (the one place the CLI reaches into handlers/)."""
-    from handlers.slack.web import serve
+    """Serve the chat platforms' endpoints (through the composition root)."""
+    from bot.platforms import serve
 
     serve(settings)
     return 0
@@ -367,7 +333,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
     """Socket Mode."""
-    from handlers.slack.web import socket_mode
+    from bot.platforms import socket_mode
 
     socket_mode(settings)
     return 0

@@ -114,20 +114,22 @@ def ingest_and_nudge(
     nudges(settings, now, notifiers=notifiers)
 
 
-def nudges(settings: Settings, now: datetime | None = None, *, notifiers: Notifiers | None = None) -> None:
+def nudges(settings: Settings, now: datetime | None = None, *, notifiers: Notifiers | None = None) -> int:
     """Evaluate the nudge rules in vectorized passes over batches of workspaces (one per distinct set
-    of thresholds), and send what fired, a thread per workspace, each batch as soon as it is ready."""
+    of thresholds), and send what fired, a thread per workspace, each batch as soon as it is ready;
+    how many nudges went out."""
     runtime = shared_runtime(settings)
     now = now or _now()
     notifiers = notifiers or platform_notifiers(settings)
     ids = notifiers.served(chat_workspaces(runtime))
     if not ids:
-        return
+        return 0
     with transaction(runtime.sessions) as session:
         workspaces = session.scalars(select(Workspace).where(Workspace.id.in_(ids)))
         rules_of = {w.id: rules_from(workspace_settings(w)) for w in workspaces}
         weeks = shift_weeks(session, ids, now)
     planned: dict[int, list] = {}
+    outcomes: dict[int, list[Outcome]] = {}
 
     with worker_process(len(ids)) as prepare, mark_writer(runtime.sessions) as marks:
         # Every batch is handed over at once; the preparing process works through them in order.
@@ -140,7 +142,7 @@ def nudges(settings: Settings, now: datetime | None = None, *, notifiers: Notifi
                 yield from ready
 
         def nudge(workspace_id: int) -> None:
-            send_nudges(
+            outcomes[workspace_id] = send_nudges(
                 sessions=runtime.sessions,
                 notifier=notifiers.notifier_for(workspace_id),
                 workspace_id=workspace_id,
@@ -150,6 +152,7 @@ def nudges(settings: Settings, now: datetime | None = None, *, notifiers: Notifi
             )
 
         fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
+    return sum(outcome.status == "sent" for sent in outcomes.values() for outcome in sent)
 
 
 def weekly_deliveries(

@@ -41,6 +41,13 @@ AUTH_ERRORS = {"invalid_auth", "token_revoked", "account_inactive", "not_authed"
 log = logging.getLogger(__name__)
 
 
+def slack_configured(settings: Settings) -> bool:
+    """A bot token, or the OAuth client of a multi-workspace install."""
+    return settings.SLACK_BOT_TOKEN is not None or bool(
+        settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET
+    )
+
+
 @notifier_registry.register("slack")
 def slack_notifier(settings: Settings, runtime: Runtime) -> SlackNotifier:
     """The notifier for jobs: each workspace's own token from its installation under OAuth (many
