@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -52,6 +54,19 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per run (per xdist worker), which each test gets a copy of.
+
+    Migrating a new file costs 0.2-0.6 s (alembic runs every revision); copying the result costs under
+    1 ms, and gives the same schema, the same alembic version and the same WAL journal mode."""
+    path = tmp_path_factory.mktemp("template") / "plume.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file: nothing else to copy
+    return path
+
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -65,11 +80,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """A migrated, empty database URL: SQLite, or each backend in turn under `both_backends`."""
     if getattr(request, "param", "sqlite") == "sqlite":
-        url = f"sqlite:///{tmp_path / 'plume.db'}"
-        engine = make_engine(url)
-        migrate(engine)
-        engine.dispose()
-        yield url
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "plume.db")
+        yield f"sqlite:///{tmp_path / 'plume.db'}"
         return
     url = request.getfixturevalue("postgres_url")
     yield url
