@@ -19,8 +19,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m bot demo
 
-# -n auto: one pytest-xdist worker per core. On the 2-core machine the suite took 3m48s with -n 2 and
-# 7m52s without, both on a machine other test runs shared (tests/conftest.py says what runs where).
+# -n auto: one pytest-xdist worker per core. On the 2-core machine, shared with other test runs, the suite
+# took 3m21s and 3m48s with -n 2, 5m24s and 7m52s without (tests/conftest.py says what runs where).
 test: $(STAMP)
 	$(PY) -m ruff check bot handlers tests
 	$(PY) -m pytest -n auto
