@@ -1,4 +1,7 @@
-"""The operator CLI through real subprocesses: track, import, stats, untrack, and clear errors."""
+"""The operator CLI: track, import, stats, untrack, and clear errors.
+
+In-process through `bot.cli.main` (the `cli` fixture), and one real `python -m bot` for the exit code and
+the first line of a process that fails on a bad setting."""
 
 from __future__ import annotations
 
@@ -29,22 +32,15 @@ TWEETS_JS = """window.YTD.tweets.part0 = [
 """
 
 
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "PLUME_"))}
-    return {**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "LOG_LEVEL": "WARNING"}
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "LOG_LEVEL": "WARNING"}
 
 
-def test_track_import_stats_untrack(env, tmp_path):
+def test_track_import_stats_untrack(cli, env, tmp_path):
     archive = tmp_path / "tweets.js"
     archive.write_text(TWEETS_JS, encoding="utf-8")
-    tracked = run(
+    tracked = cli(
         env,
         "track",
         "@Alice_B",
@@ -60,12 +56,12 @@ def test_track_import_stats_untrack(env, tmp_path):
     assert tracked.returncode == 0, tracked.stderr
     assert "Tracking @Alice_B: 09:00-18:00 mon,tue,wed,thu,fri UTC" in tracked.stdout
 
-    first = run(env, "import", str(archive), "--handle", "alice_b")
-    again = run(env, "import", str(archive), "--handle", "alice_b")
+    first = cli(env, "import", str(archive), "--handle", "alice_b")
+    again = cli(env, "import", str(archive), "--handle", "alice_b")
     assert "Imported 6 posts for @Alice_B from tweets.js: 6 new, 0 already stored." in first.stdout
     assert "Imported 6 posts for @Alice_B from tweets.js: 0 new, 6 already stored." in again.stdout
 
-    stats = run(env, "stats", "--handle", "alice_b", "--week", "2026-W46", "--format", "json")
+    stats = cli(env, "stats", "--handle", "alice_b", "--week", "2026-W46", "--format", "json")
     assert stats.returncode == 0, stats.stderr
     report = json.loads(stats.stdout)
     # 08:59 out, 09:00 in, 09:10 (retweet) in, 17:30 in, 18:00 out -> 3 of 5 in work hours.
@@ -94,7 +90,7 @@ def test_track_import_stats_untrack(env, tmp_path):
     assert sum(map(sum, report["hour_weekday"])) == 5 and report["hour_weekday"][0][9] == 2
 
     shifted = json.loads(
-        run(
+        cli(
             env,
             "stats",
             "--handle",
@@ -110,26 +106,26 @@ def test_track_import_stats_untrack(env, tmp_path):
     # In Paris (UTC+1): 08:59Z is 09:59 (in), 09:00Z 10:00, 09:10Z 10:10, 17:30Z 18:30 (out), 18:00Z out
     assert shifted["work_hours_posts"] == 3 and shifted["tz"] == "Europe/Paris"
 
-    text = run(env, "stats", "--handle", "alice_b", "--week", "2026-W46")
+    text = cli(env, "stats", "--handle", "alice_b", "--week", "2026-W46")
     assert "Work-hours share" in text.stdout and "60%" in text.stdout
 
-    gone = run(env, "untrack", "alice_b")
+    gone = cli(env, "untrack", "alice_b")
     assert "deleted their data" in gone.stdout
-    after = run(env, "stats", "--handle", "alice_b", "--week", "2026-W46")
+    after = cli(env, "stats", "--handle", "alice_b", "--week", "2026-W46")
     assert after.returncode == 2 and "not tracked" in after.stderr
 
 
-def test_malformed_archive_imports_nothing(env, tmp_path):
+def test_malformed_archive_imports_nothing(cli, env, tmp_path):
     broken = tmp_path / "tweets.js"
     broken.write_text(
         TWEETS_JS.replace('"created_at": "Tue Nov 10 18:00:00 +0000 2026"', '"created_at": "soon"')
     )
-    assert run(env, "track", "alice").returncode == 0
-    result = run(env, "import", str(broken), "--handle", "alice")
+    assert cli(env, "track", "alice").returncode == 0
+    result = cli(env, "import", str(broken), "--handle", "alice")
     assert result.returncode == 2
     assert "tweets.js" in result.stderr and "Traceback" not in result.stderr
     stats = json.loads(
-        run(env, "stats", "--handle", "alice", "--week", "2026-W46", "--format", "json").stdout
+        cli(env, "stats", "--handle", "alice", "--week", "2026-W46", "--format", "json").stdout
     )
     assert stats["posts"] == 0  # the four good entries before the bad one were rolled back too
 
@@ -145,13 +141,22 @@ def test_malformed_archive_imports_nothing(env, tmp_path):
         (["import", "/nonexistent/tweets.js", "--handle", "x"], "not tracked"),
     ],
 )
-def test_bad_input_gets_one_clear_line(env, args, message):
-    result = run(env, *args)
+def test_bad_input_gets_one_clear_line(cli, env, args, message):
+    result = cli(env, *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_bad_setting_names_the_variable(env):
-    result = run({**env, "PORT": "http"}, "migrate")
+    """A real process: settings are read from its environment, and the exit code is the process's."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "PLUME_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=REPO,
+        env={**base, **env, "PORT": "http"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: Bad setting PORT:") and "Traceback" not in result.stderr

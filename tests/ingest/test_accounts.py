@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.storage.db import transaction
 from bot.storage.tables import FollowerSnapshot, Post, XAccount
 from tests.ingest.conftest import START, seed_posts
+
+pytestmark = pytest.mark.both_backends  # refresh upserts, purges, snapshots
 
 
 def posts(sessions) -> dict[int, int]:

@@ -19,7 +19,7 @@ from tests.fakes.x_server import FakeX
 
 REPO = Path(__file__).resolve().parents[2]
 BEARER = "crash-bearer"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_backends]  # SIGKILL mid-cycle: what one transaction commits
 
 
 def cli(env: dict[str, str], *args: str, wait: bool = True) -> subprocess.Popen | subprocess.CompletedProcess:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services.ingest.polling import PollConfig, next_interval
@@ -11,6 +12,8 @@ from bot.services.people.ambassadors import untrack
 from bot.storage.db import transaction
 from bot.storage.tables import FollowerSnapshot, Post, XAccount
 from tests.ingest.conftest import START, seed_posts
+
+pytestmark = pytest.mark.both_backends  # post upserts and cursors
 
 
 def stored_ids(sessions) -> list[int]:

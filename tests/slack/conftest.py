@@ -140,7 +140,7 @@ def web(multi_settings):
     deps = SlackDeps(runtime=runtime, settings=multi_settings, clock=lambda: NOW)
     application = create_wsgi(multi_settings, runtime, listener_executor=InlineExecutor(), deps=deps)
     server = make_server("127.0.0.1", 0, application, handler_class=Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", runtime
     server.shutdown()
     server.server_close()

@@ -19,7 +19,7 @@ from bot.storage import repositories as repo
 from bot.storage.db import transaction
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_backends]  # SIGKILL between accept and mark: the outbox
 
 
 def seed(runtime) -> None:

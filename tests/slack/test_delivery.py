@@ -21,6 +21,8 @@ from bot.storage.db import transaction
 from bot.storage.tables import DigestLog, Workspace
 from handlers.slack.notifier import SlackNotifier
 
+pytestmark = pytest.mark.both_backends  # claims and the delivery outbox: unique keys, marks
+
 WEEK = "2026-W46"
 NOW = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)  # Wednesday, 10:30 UTC
 _ids = iter(range(3 * 10**18, 4 * 10**18))

@@ -25,6 +25,7 @@ from tests.fakes.x_server import FakeX
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.both_backends  # Slack's one end-to-end path on PostgreSQL: commands, ingest, nudges, digest
 def test_a_round_of_jobs_polls_nudges_posts_the_digest_and_recaps(slack, db_url, tmp_path, chat, runtime):
     now = datetime.now(UTC)
     with FakeX(bearer="w-bearer") as fake:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.schedule import WorkSchedule
@@ -13,6 +14,8 @@ from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, Post, Workspace, XAccount
+
+pytestmark = pytest.mark.both_backends  # retention's bulk deletes and cascades
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 

@@ -17,6 +17,8 @@ from bot.storage import repositories as repo
 from bot.storage.db import make_engine, migrate, transaction
 from bot.storage.tables import Ambassador, Base, FollowerSnapshot, NudgeLog, Post, XAccount
 
+pytestmark = pytest.mark.both_backends  # storage: schema, upserts, big ints, aware datetimes, cascades
+
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
