@@ -16,6 +16,8 @@ from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
 from tests.delivery.conftest import NOW, WEEK
 from tests.fakes.recording_notifier import RecordingNotifier
 
+pytestmark = pytest.mark.both_backends  # outbox states and claims: unique keys, conditional updates
+
 LATER = NOW + timedelta(minutes=15)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -12,6 +13,8 @@ from bot.services.delivery.outbox import claim_nudge, mark
 from bot.services.people import ambassadors
 from bot.storage.db import alembic_config, make_engine, make_sessionmaker, transaction
 from bot.storage.tables import Ambassador, NudgeLog
+
+pytestmark = pytest.mark.both_backends  # a migration runs on each backend
 
 NOW = datetime(2026, 11, 18, 10, tzinfo=UTC)
 
