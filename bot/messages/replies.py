@@ -30,7 +30,7 @@ def help_message(lines: Sequence[tuple[str, str]]) -> Message:
     return Message(
         kind="help",
         title="Plume commands",
-        fallback="Plume commands: /plume help",
+        fallback=text("Plume commands: ", hint("help", code=False)),
         sections=(Section(facts=facts),),
         context=("Your work-hours figures are visible to you alone.",),
     )

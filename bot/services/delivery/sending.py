@@ -21,6 +21,7 @@ from bot.messages.digest import digest_charts, digest_message
 from bot.messages.model import Message
 from bot.messages.recap import recap_message
 from bot.messages.replies import notice
+from bot.messages.text import hint, text
 from bot.metrics.weeks import parse_week
 from bot.services.delivery.notifiers import DeliveryFailed, Notifier
 from bot.services.delivery.outbox import (
@@ -198,8 +199,11 @@ def _report_failure(notifier: Notifier, workspace_id: int, settings: dict, week:
         return
     message = notice(
         "The weekly digest could not be posted",
-        f"The digest for {week} was refused ({reason}). Pick another channel with "
-        "`/plume admin channel #channel` or invite me to it.",
+        text(
+            f"The digest for {week} was refused ({reason}). Pick another channel with ",
+            hint("admin channel #channel"),
+            " or invite me to it.",
+        ),
     )
     try:
         notifier.direct(
