@@ -11,8 +11,9 @@ from bot.services.delivery.outbox import claim_nudge, mark
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, NudgeLog, Workspace
-from tests.delivery.conftest import NOW, post
+from tests.delivery.conftest import NOW
 from tests.fakes.recording_notifier import RecordingNotifier
+from tests.seeding import post
 
 
 def burst(session, handle: str, start: datetime, count: int = 6) -> None:

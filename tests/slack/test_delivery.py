@@ -10,26 +10,19 @@ import pytest
 from sqlalchemy import select
 
 from bot.messages.replies import notice
-from bot.schedule import WorkSchedule
 from bot.services.delivery.nudging import send_nudges
 from bot.services.delivery.outbox import claim_digest, digest_key, mark, mark_writer
 from bot.services.delivery.sending import send_digest
-from bot.services.people import ambassadors
-from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
 from bot.storage.tables import DigestLog, Workspace
 from handlers.slack.notifier import SlackNotifier
+from tests.seeding import post, seed_posting_workspace
 
 pytestmark = pytest.mark.both_backends  # claims and the delivery outbox: unique keys, marks
 
 WEEK = "2026-W46"
 NOW = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)  # Wednesday, 10:30 UTC
-_ids = iter(range(3 * 10**18, 4 * 10**18))
-
-
-def post(at: datetime, likes: int = 1) -> PostRecord:
-    return PostRecord(x_id=next(_ids), created_at=at, kind=PostKind.ORIGINAL, text="hi", likes=likes)
 
 
 @pytest.fixture
@@ -40,27 +33,15 @@ def program(runtime, slack):
     for n in range(1, 6):
         slack.add_user(f"U10{n}", name=f"amb{n}", tz="UTC")
     with transaction(runtime.sessions) as session:
-        ws = ambassadors.ensure_workspace(session=session, platform="slack", external_id="T0001")
-        ws.digest_channel = "C0DIGEST"
-        ws.settings = {"digest_channel_set_by": "UADMIN"}
-        for n in range(6):
-            amb = ambassadors.track(
-                session=session,
-                workspace_id=ws.id,
-                handle=f"amb{n}",
-                schedule=WorkSchedule(tz="UTC"),
-                consent_text="yes",
-                consent_source="self",
-                chat_user_id=f"U10{n}",
-            )
-            monday = datetime(2026, 11, 9, 10, tzinfo=UTC)
-            repo.upsert_posts(
-                session=session,
-                x_account_id=amb.x_account_id,
-                records=[post(monday + timedelta(days=n % 5, minutes=m)) for m in range(3)],
-                source="api",
-            )
-        return ws.id
+        return seed_posting_workspace(
+            session,
+            platform="slack",
+            team="T0001",
+            channel="C0DIGEST",
+            people=range(6),
+            handle=lambda n: f"amb{n}",
+            user=lambda n: f"U10{n}",
+        )
 
 
 @pytest.fixture
