@@ -10,11 +10,14 @@ from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
 from handlers.slack.app import build_app
 from handlers.slack.commands import answer_job
+from handlers.slack.front import guard_events, log_refusal
 from handlers.slack.offload import CommandRunner
 
 log = logging.getLogger(__name__)
@@ -23,14 +26,16 @@ log = logging.getLogger(__name__)
 def create_wsgi(settings: Settings, runtime: Runtime | None = None, **app_options: Any) -> Callable:
     """The WSGI application: Slack routes to Bolt, /healthz answered here."""
     runtime = runtime or open_runtime(settings)
-    bolt = SlackRequestHandler(build_app(settings, runtime, **app_options))
+    app = build_app(settings, runtime, **app_options)  # refuses to start without a signing secret
+    bolt = SlackRequestHandler(app)
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             return _health(runtime, start_response)
         return bolt(environ, start_response)
 
-    return application
+    secret = settings.SLACK_SIGNING_SECRET.get_secret_value() if settings.SLACK_SIGNING_SECRET else ""
+    return guard_events(application, secret, settings.PLUME_MAX_BODY_BYTES)
 
 
 def _health(runtime: Runtime, start_response: Callable) -> Iterable[bytes]:
@@ -48,18 +53,77 @@ def _health(runtime: Runtime, start_response: Callable) -> Iterable[bytes]:
 
 
 def serve(settings: Settings, host: str = "0.0.0.0") -> None:
-    """Serve on $PORT with waitress (a production WSGI server)."""
-    from waitress import serve as waitress_serve
+    """Serve on $PORT with waitress (a production WSGI server), with the limits of `waitress_limits`."""
+    from waitress.server import BaseWSGIServer, create_server
 
     log.info("serving", extra={"fields": {"port": settings.PORT}})
     pool = CommandRunner(answer_job, settings.LOG_LEVEL)
     signal.signal(signal.SIGTERM, _stop)  # a platform restart: finish queued commands, stop the child
     try:
-        waitress_serve(
-            create_wsgi(settings, command_pool=pool), host=host, port=settings.PORT, threads=16, ident="plume"
+        sockets: dict = {}
+        server = create_server(
+            create_wsgi(settings, command_pool=pool),
+            map=sockets,
+            host=host,
+            port=settings.PORT,
+            ident="plume",
+            **waitress_limits(settings),
         )
+        for listener in sockets.values():
+            if isinstance(listener, BaseWSGIServer):
+                listener.channel_class = LoggedChannel  # waitress's own refusals get our log line
+        server.run()
     finally:
         pool.shutdown()
+
+
+def waitress_limits(settings: Settings) -> dict[str, int]:
+    """waitress's limits, all explicit. waitress reads a whole request (headers and body) in its
+    event loop before a worker thread sees it, so a slow or silent client holds a socket, never one
+    of the `threads`; `channel_timeout` closes it after that many silent seconds, checked every
+    `cleanup_interval`. `max_request_body_size` refuses with 413 when Content-Length is over the cap,
+    before reading the body, and cuts a chunked body at the cap (waitress refuses a length equal to
+    it, hence the +1). Bodies over `inbuf_overflow` wait in a temporary file, not in memory."""
+    timeout = settings.PLUME_CHANNEL_TIMEOUT
+    return {
+        "threads": settings.PLUME_WEB_THREADS,
+        "connection_limit": settings.PLUME_CONNECTION_LIMIT,
+        "channel_timeout": timeout,
+        "cleanup_interval": max(1, min(30, timeout // 2)),
+        "max_request_body_size": settings.PLUME_MAX_BODY_BYTES + 1,
+        "max_request_header_size": 64 * 1024,  # Slack sends a dozen short headers
+        "inbuf_overflow": 512 * 1024,
+    }
+
+
+class LoggedErrorTask(ErrorTask):
+    """waitress's own error answer (413 over the cap, 400 unparsable, 431 headers too large), plus
+    the front's one WARNING line, so every refused request is logged the same way."""
+
+    def execute(self) -> None:
+        request, error = self.request, self.request.error
+        log_refusal(
+            reason=_WAITRESS_REASONS.get(error.code, "server_error"),
+            status=error.code,
+            path=getattr(request, "path", ""),
+            content_length=request.headers.get("CONTENT_LENGTH", "chunked" if request.chunked else 0),
+            remote=self.channel.addr[0] if self.channel.addr else "",
+        )
+        super().execute()
+
+
+_WAITRESS_REASONS = {
+    400: "bad_request",
+    413: "body_too_large",
+    431: "headers_too_large",
+    501: "not_implemented",
+}
+
+
+class LoggedChannel(HTTPChannel):
+    """waitress's connection, with `LoggedErrorTask` for the requests it refuses itself."""
+
+    error_task_class = LoggedErrorTask
 
 
 def _stop(signum, _frame) -> None:
