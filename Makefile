@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-slack bench-delivery install clean
+.PHONY: demo test lint bench bench-slack bench-delivery bench-flood install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench-slack: $(STAMP)
 
 bench-delivery: $(STAMP)
 	$(PY) -m tests.bench.delivery_rate
+
+bench-flood: $(STAMP)
+	$(PY) -m tests.bench.rejection_flood
 
 clean:
 	rm -rf $(VENV) var demo-output .pytest_cache

@@ -171,8 +171,10 @@ def post_command(conn: http.client.HTTPConnection, text: str, response_url: str)
     return response.status, time.perf_counter() - started
 
 
-def fire(port: int, urls: list[str], concurrency: int, target: str, budget: float) -> Result:
-    """Send one `/plume me` per URL from `concurrency` threads, each on its own keep-alive connection;
+def fire(
+    port: int, urls: list[str], concurrency: int, target: str, budget: float, text: str = "me"
+) -> Result:
+    """Send one `/plume <text>` per URL from `concurrency` threads, each on its own keep-alive connection;
     no new request starts once `budget` seconds have passed (requests in flight still count)."""
     result = Result(target)
     lock = threading.Lock()
@@ -195,7 +197,7 @@ def fire(port: int, urls: list[str], concurrency: int, target: str, budget: floa
         while (url := next_url()) is not None:
             started = time.perf_counter()
             try:
-                status, elapsed = post_command(conn, "me", url)
+                status, elapsed = post_command(conn, text, url)
             except (OSError, http.client.HTTPException):
                 status, elapsed = 0, time.perf_counter() - started
                 conn.close()  # reconnects on the next request
