@@ -170,6 +170,22 @@ def front_cost(requests: int = 20_000) -> float:
         logger.propagate = True
 
 
+def bolt_cost(requests: int = 5_000) -> float:
+    """Microseconds for a bare Bolt app to refuse the same request (what a refusal cost before the
+    front): BoltRequest parses the form body, then Bolt's middleware checks the signature."""
+    from slack_bolt import App
+    from slack_bolt.request import BoltRequest
+
+    logging.getLogger("slack_bolt").setLevel(logging.CRITICAL)  # time the refusal, not a log handler
+    app = App(signing_secret=SIGNING_SECRET, token=BOT_TOKEN, token_verification_enabled=False)
+    body = command_body("help", user_id=USER_ID)
+    headers = signed_headers(body, secret="not-the-signing-secret")
+    began = time.perf_counter()
+    for _ in range(requests):
+        assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 401
+    return (time.perf_counter() - began) / requests * 1e6
+
+
 def acks(port: int, recorder: ResponseUrls, args: argparse.Namespace, name: str) -> Result:
     """Warm up, then the measured signed commands."""
     fire(port, [recorder.new() for _ in range(args.warmup)], args.concurrency, name, 15.0, text=args.text)
@@ -178,7 +194,12 @@ def acks(port: int, recorder: ResponseUrls, args: argparse.Namespace, name: str)
 
 
 def report(
-    alone: tuple[dict[int, int], float], quiet: Result, flooded: Result, beside, args, cost: float
+    alone: tuple[dict[int, int], float],
+    quiet: Result,
+    flooded: Result,
+    beside,
+    args,
+    costs: tuple[float, float],
 ) -> None:
     (alone_statuses, alone_rate), (beside_statuses, beside_rate) = alone, beside
     print()
@@ -196,7 +217,8 @@ def report(
     by_status = dict(sorted(beside_statuses.items()))
     print(f"flood beside the acks: {beside_rate:.0f} refusals/s, by status {by_status}")
     summary = {
-        "front_us_per_refusal": round(cost, 1),
+        "front_us_per_refusal": round(costs[0], 1),
+        "bare_bolt_us_per_refusal": round(costs[1], 1),
         "flooders": args.flooders,
         "flood_connections": args.flooders * args.connections,
         "refusals_per_s": round(alone_rate),
@@ -255,13 +277,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"joined: {join_bench_user(plume, recorder)}")
             cost = front_cost()
             print(f"the front refuses one bad signature in {cost:.1f} us (in process, no HTTP)")
+            bolt = bolt_cost()
+            print(f"a bare Bolt app refuses the same in {bolt:.1f} us (in process, no HTTP)")
             with Flood(plume.port, args.flooders, args.connections) as alone:
                 time.sleep(args.flood_seconds)
             alone_tally = alone.tally()
             quiet = acks(plume.port, recorder, args, "no flood")
             with Flood(plume.port, args.flooders, args.connections) as beside:
                 flooded = acks(plume.port, recorder, args, "flood")
-            report(alone_tally, quiet, flooded, beside.tally(), args, cost)
+            report(alone_tally, quiet, flooded, beside.tally(), args, (cost, bolt))
         finally:
             plume.stop()
     return 0
