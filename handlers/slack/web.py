@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -121,9 +122,23 @@ _WAITRESS_REASONS = {
 
 
 class LoggedChannel(HTTPChannel):
-    """waitress's connection, with `LoggedErrorTask` for the requests it refuses itself."""
+    """waitress's connection, with `LoggedErrorTask` for the requests it refuses itself, and
+    `channel_timeout` counted from a request's first byte rather than its latest one."""
 
     error_task_class = LoggedErrorTask
+    request_started = 0.0
+
+    def received(self, data: bytes) -> bool:
+        """waitress refreshes `last_activity` on every read, so a client trickling a byte every few
+        seconds would keep its socket for ever. While a request is incomplete, its activity is pinned
+        to when it began: waitress's clean-up then closes it `channel_timeout` after its first byte."""
+        pending = self.request
+        done = super().received(data)
+        if self.request is not None:
+            if self.request is not pending:
+                self.request_started = time.time()
+            self.last_activity = self.request_started
+        return done
 
 
 def _stop(signum, _frame) -> None:

@@ -152,3 +152,20 @@ def test_slow_clients_hold_no_thread_and_are_closed_after_the_timeout(limited, u
             sock.close()
     # Closed by the channel timeout, seen by the next clean-up (every second), not before.
     assert all(TIMEOUT - 0.5 <= after <= TIMEOUT + 4 for after in closed), closed
+
+
+def test_a_trickling_client_is_closed_a_timeout_after_its_first_byte(limited):
+    # A byte every 0.5 s never leaves the connection silent for TIMEOUT seconds: only a deadline
+    # counted from the request's first byte closes it.
+    _, port, _ = limited
+    [sock] = open_slow(port, 1)
+    opened = time.monotonic()
+    try:
+        while time.monotonic() - opened < TIMEOUT + 5:
+            time.sleep(0.5)
+            sock.sendall(b"a")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        sock.close()
+    assert TIMEOUT - 0.5 <= time.monotonic() - opened <= TIMEOUT + 3
