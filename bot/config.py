@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     # payloads are interactivity with a whole view (100 blocks of up to 3,000 characters, form-encoded
     # so up to 3x larger); commands and events are a few KB.
     PLUME_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
-    # Seconds a connection may stay silent (mid-request or idle keep-alive) before waitress closes it:
-    # Slack gives up on an ack after 3 s, so a body still arriving after 10 s of silence is worthless.
+    # Seconds an incomplete request may take from its first byte, and an idle keep-alive connection
+    # may stay open, before waitress closes it: Slack gives up on an ack after 3 s, so a body still
+    # arriving after 10 s is worthless.
     PLUME_CHANNEL_TIMEOUT: int = Field(default=10, ge=1, le=3600)
     PLUME_WEB_THREADS: int = Field(default=16, ge=1, le=256)
     PLUME_CONNECTION_LIMIT: int = Field(default=100, ge=1, le=10_000)

@@ -81,7 +81,8 @@ def serve(settings: Settings, host: str = "0.0.0.0") -> None:
 def waitress_limits(settings: Settings) -> dict[str, int]:
     """waitress's limits, all explicit. waitress reads a whole request (headers and body) in its
     event loop before a worker thread sees it, so a slow or silent client holds a socket, never one
-    of the `threads`; `channel_timeout` closes it after that many silent seconds, checked every
+    of the `threads`; `channel_timeout` closes it after that many silent seconds (an incomplete
+    request: that many seconds after its first byte, see `LoggedChannel`), checked every
     `cleanup_interval`. `max_request_body_size` refuses with 413 when Content-Length is over the cap,
     before reading the body, and cuts a chunked body at the cap (waitress refuses a length equal to
     it, hence the +1). Bodies over `inbuf_overflow` wait in a temporary file, not in memory."""
