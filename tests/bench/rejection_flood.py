@@ -1,7 +1,7 @@
 """Bad-signature flood against ONE `python -m bot serve`: refusals a second, and real acks beside it.
 
     python -m tests.bench.rejection_flood [--flooders 2] [--connections 16] [--flood-seconds 10]
-        [--requests 1000] [--concurrency 50] [--warmup 100] [--budget 40] [--text help]
+        [--requests 1000] [--concurrency 50] [--warmup 100] [--budget 40] [--threads 16] [--text help]
 
 A benchmark script, not a test: it prints numbers and asserts nothing about time. Plume is a
 subprocess served by waitress on loopback against an in-process FakeSlack (server start, client loop
@@ -219,6 +219,7 @@ def report(
     summary = {
         "front_us_per_refusal": round(costs[0], 1),
         "bare_bolt_us_per_refusal": round(costs[1], 1),
+        "threads": args.threads,
         "flooders": args.flooders,
         "flood_connections": args.flooders * args.connections,
         "refusals_per_s": round(alone_rate),
@@ -248,6 +249,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=50, help="client threads sending signed commands")
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured signed commands first")
     parser.add_argument("--budget", type=float, default=40.0, help="seconds at most for one phase's acks")
+    parser.add_argument("--threads", type=int, default=16, help="PLUME_WEB_THREADS of the server")
     parser.add_argument("--text", default="help", help="the /plume command the clients send")
     args = parser.parse_args(argv)
     if min(args.flooders, args.requests, args.concurrency) < 1 or args.flood_seconds <= 0:
@@ -269,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_API_URL": fake.url,
+            "PLUME_WEB_THREADS": str(args.threads),
             "LOG_LEVEL": "WARNING",  # as in production: each refusal writes its line (to a file here)
         }
         plume = start_server("plume", [sys.executable, "-m", "bot", "serve"], env, workdir)
