@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
@@ -17,6 +18,7 @@ from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import installation_store
 from handlers.slack.offload import CommandRunner
+from handlers.slack.shape import guard_payload_shape
 
 SCOPES = [
     "commands",
@@ -77,15 +79,23 @@ def build_app(
         process_before_response=True,
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="plume"),
         token_verification_enabled=False,
+        # Bolt's own warning for a request no listener takes spans many lines and quotes the payload;
+        # raised instead, `_on_error` logs one line with its type.
+        raise_error_for_unhandled_request=True,
         logger=log,
     )
     deps = deps or SlackDeps(runtime=runtime, settings=settings, command_pool=command_pool)
+    guard_payload_shape(app)
     events.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)
 
     @app.error
     def _on_error(error, body, logger):  # one place for the unexpected: log it, never show a trace
+        if isinstance(error, BoltUnhandledRequestError):
+            kind = body.get("type") if isinstance(body, dict) else None
+            log.warning("unhandled slack request", extra={"fields": {"type": str(kind)[:40]}})
+            return BoltResponse(status=404, body="")
         logger.exception("listener failed", exc_info=error)
         return BoltResponse(status=200, body="")
 
