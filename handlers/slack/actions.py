@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 
 from bot.commands.consent import invitation_consent
@@ -24,6 +26,8 @@ from handlers.slack.context import (
 )
 from handlers.slack.home import forget_home, publish_home
 from handlers.slack.render import fallback_text, to_blocks
+
+log = logging.getLogger(__name__)
 
 
 def _answer(respond, message) -> None:
@@ -80,15 +84,18 @@ def _home_switch(action: str, days: int | None, deps: SlackDeps):
     def handler(body, client) -> None:
         team_id, user_id = interaction_ids(body)
         ws = workspace_id(deps, team_id)
-        with transaction(deps.runtime.sessions) as session:
-            people.set_nudges(
-                session=session,
-                workspace_id=ws,
-                chat_user_id=user_id,
-                action=action,
-                days=days,
-                now=deps.clock(),
-            )
+        try:
+            with transaction(deps.runtime.sessions) as session:
+                people.set_nudges(
+                    session=session,
+                    workspace_id=ws,
+                    chat_user_id=user_id,
+                    action=action,
+                    days=days,
+                    now=deps.clock(),
+                )
+        except PlumeError:  # say, a stale Home clicked after leaving: the fresh one shows the join prompt
+            log.info("home switch refused", extra={"fields": {"action": action}})
         publish_home(deps, client, ws, user_id)
 
     return handler

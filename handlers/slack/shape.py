@@ -34,13 +34,14 @@ _READERS = (
 
 def unreadable(body: object, response_url: object = None) -> str | None:
     """The name of the first of Bolt's readers this body breaks, or None when Bolt can read it. A
-    `response_url` that is not an http(s) URL counts: Bolt posts its own refusals there (say, "please
-    install" for an unknown workspace), outside our listeners, and would fail the same way."""
+        `response_url` that is not an http(s) URL counts: Bolt posts its own refusals there (say, "please
+        install" for an unknown workspace), outside our listeners, and would fail the same way. An empty one
+    is no answer address at all, as when none is sent; the listeners then answer nothing."""
     if not isinstance(body, dict):
         return "body"
     if "event" in body and not isinstance(body["event"], dict):  # authorization calls event.get(…)
         return "event"
-    if response_url is not None and not (
+    if response_url not in (None, "") and not (
         isinstance(response_url, str) and response_url.startswith(("https://", "http://"))
     ):
         return "response_url"
