@@ -32,19 +32,25 @@ _READERS = (
 )
 
 
-def unreadable(body: object, response_url: object = None) -> str | None:
-    """The name of the first of Bolt's readers this body breaks, or None when Bolt can read it. A
-        `response_url` that is not an http(s) URL counts: Bolt posts its own refusals there (say, "please
-        install" for an unknown workspace), outside our listeners, and would fail the same way. An empty one
-    is no answer address at all, as when none is sent; the listeners then answer nothing."""
+def unreadable(req: BoltRequest) -> str | None:
+    """The name of the first field Bolt cannot use, or None when Bolt can read the request.
+
+    Checked: the ids Bolt takes from the body (authorization looks the team up in the installation
+    store: a list there was a SQL error); a `response_url` that is not an http(s) URL (Bolt posts its
+    own refusals there, say "please install" for an unknown workspace); `event`, which authorization
+    reads with `.get`; and every reader of Bolt's argument injection. An empty `response_url` is no
+    answer address at all, as when none is sent; the listeners then answer nothing."""
+    body, context = req.body, req.context
     if not isinstance(body, dict):
         return "body"
-    if "event" in body and not isinstance(body["event"], dict):  # authorization calls event.get(…)
-        return "event"
-    if response_url not in (None, "") and not (
-        isinstance(response_url, str) and response_url.startswith(("https://", "http://"))
-    ):
+    for name in ("team_id", "enterprise_id", "user_id", "channel_id"):
+        if not isinstance(context.get(name), str | None):
+            return name
+    url = context.response_url
+    if url not in (None, "") and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
         return "response_url"
+    if "event" in body and not isinstance(body["event"], dict):
+        return "event"
     for reader in _READERS:
         try:
             reader(body)
@@ -57,7 +63,7 @@ class PayloadShape(Middleware):
     """Refuse (400, one WARNING line naming the reader, not the body) what Bolt cannot read."""
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next) -> BoltResponse:
-        broken = unreadable(req.body, req.context.response_url)
+        broken = unreadable(req)
         if broken is None:
             return next()
         log.warning("malformed slack payload refused", extra={"fields": {"reader": broken}})

@@ -98,3 +98,9 @@ def test_a_view_submission_no_listener_takes_is_one_warning_line(target):
     }
     assert post_signed(target, urlencode({"payload": json.dumps(view)})).status == 404
     assert [r.getMessage() for r in target.log.records] == ["unhandled slack request"]
+
+
+def test_a_click_whose_team_id_is_a_list(target):
+    # Bolt's authorization looked the list up in the installation store: a SQL error, ERROR traceback.
+    body = interaction(team={"id": [None], "domain": "acme"})
+    assert post_signed(target, body).status == 400
