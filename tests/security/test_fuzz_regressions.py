@@ -104,3 +104,15 @@ def test_a_click_whose_team_id_is_a_list(target):
     # Bolt's authorization looked the list up in the installation store: a SQL error, ERROR traceback.
     body = interaction(team={"id": [None], "domain": "acme"})
     assert post_signed(target, body).status == 400
+
+
+def test_a_doubled_timestamp_header_is_refused_not_a_listener_failure(target):
+    # waitress joins repeated headers with ", "; slack_sdk's int() of it raised inside Bolt's signature
+    # check: "listener failed" at ERROR with a traceback, and a 200 for an unverified request.
+    target.reset()
+    raw = b"token=x&command=/plume&text=help"
+    headers = [*signed(raw, "application/x-www-form-urlencoded"), ("X-Slack-Request-Timestamp", "1e9")]
+    answer = send(target.port, request_bytes("POST", "/slack/events", with_length(headers, raw), raw))
+    check_answer(answer)
+    check_logs(target.log.records)
+    assert answer.status == 401
