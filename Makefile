@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-slack bench-delivery bench-flood install clean
+.PHONY: demo test lint bench bench-slack bench-delivery bench-flood install clean fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check bot handlers tests
 	$(PY) -m pytest -n auto
+
+# Every HTTP endpoint against thousands of hostile requests (tests/security; `make test` runs a bounded
+# number of examples per property). HYPOTHESIS_PROFILE picks the count (tests/security/conftest.py).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/security -p no:randomly -x
 
 lint: $(STAMP)
 	$(PY) -m ruff check bot handlers tests

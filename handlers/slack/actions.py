@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 
 from bot.commands.consent import invitation_consent
@@ -13,9 +15,19 @@ from bot.messages.replies import notice
 from bot.messages.text import hint, text
 from bot.services.people import membership as people
 from bot.storage.db import transaction
-from handlers.slack.context import SlackDeps, chat_context, workspace_id
+from handlers.slack.context import (
+    SlackDeps,
+    action_value,
+    chat_context,
+    interaction_ids,
+    response_url,
+    tolerant,
+    workspace_id,
+)
 from handlers.slack.home import forget_home, publish_home
 from handlers.slack.render import fallback_text, to_blocks
+
+log = logging.getLogger(__name__)
 
 
 def _answer(respond, message) -> None:
@@ -25,7 +37,9 @@ def _answer(respond, message) -> None:
 
 def handle_leave_confirm(body, respond, client, deps: SlackDeps) -> None:
     """Delete the person's data after they confirmed; leave and forget both erase everything."""
-    ws, user_id = workspace_id(deps, body["team"]["id"]), body["user"]["id"]
+    team_id, user_id = interaction_ids(body)
+    response_url(body)
+    ws = workspace_id(deps, team_id)
     try:
         with transaction(deps.runtime.sessions) as session:
             home_file = people.me(session=session, workspace_id=ws, chat_user_id=user_id).home_file_id
@@ -38,23 +52,27 @@ def handle_leave_confirm(body, respond, client, deps: SlackDeps) -> None:
         forget_home(deps, client, ws, user_id, home_file)
 
 
-def handle_cancel(respond) -> None:
+def handle_cancel(body, respond) -> None:
     """Drop the confirmation."""
+    response_url(body)
     respond(delete_original=True)
 
 
 def handle_invite_accept(body, respond, client, deps: SlackDeps) -> None:
     """The invited person accepts: their click is their consent, recorded with the invitation text."""
-    ctx = chat_context(client, workspace_id(deps, body["team"]["id"]), body["user"]["id"])
+    team_id, user_id = interaction_ids(body)
+    value, _ = action_value(body), response_url(body)
+    ctx = chat_context(client, workspace_id(deps, team_id), user_id)
     try:
-        message = join_with_consent(ctx, deps.core, body["actions"][0]["value"], invitation_consent)
+        message = join_with_consent(ctx, deps.core, value, invitation_consent)
     except PlumeError as exc:
         message = error_message(exc)
     _answer(respond, message)
 
 
-def handle_invite_decline(respond) -> None:
+def handle_invite_decline(body, respond) -> None:
     """Nothing to store: say so."""
+    response_url(body)
     later = text("Nothing was tracked. You can join later with ", hint("join"), ".")
     _answer(respond, notice("No problem", later))
 
@@ -64,17 +82,21 @@ def _home_switch(action: str, days: int | None, deps: SlackDeps):
     names it knows (`body`, `client`); what else it needs is closed over."""
 
     def handler(body, client) -> None:
-        ws = workspace_id(deps, body["team"]["id"])
-        with transaction(deps.runtime.sessions) as session:
-            people.set_nudges(
-                session=session,
-                workspace_id=ws,
-                chat_user_id=body["user"]["id"],
-                action=action,
-                days=days,
-                now=deps.clock(),
-            )
-        publish_home(deps, client, ws, body["user"]["id"])
+        team_id, user_id = interaction_ids(body)
+        ws = workspace_id(deps, team_id)
+        try:
+            with transaction(deps.runtime.sessions) as session:
+                people.set_nudges(
+                    session=session,
+                    workspace_id=ws,
+                    chat_user_id=user_id,
+                    action=action,
+                    days=days,
+                    now=deps.clock(),
+                )
+        except PlumeError:  # say, a stale Home clicked after leaving: the fresh one shows the join prompt
+            log.info("home switch refused", extra={"fields": {"action": action}})
+        publish_home(deps, client, ws, user_id)
 
     return handler
 
@@ -83,14 +105,16 @@ def _nudge_button(feedback: str, deps: SlackDeps):
     """A nudge button's listener (parameters only of names Bolt knows, as for `_home_switch`)."""
 
     def handler(body, respond) -> None:
-        ws = workspace_id(deps, body["team"]["id"])
+        (team_id, user_id), nudge_ref = interaction_ids(body), action_value(body)
+        response_url(body)
+        ws = workspace_id(deps, team_id)
         try:
             with transaction(deps.runtime.sessions) as session:
                 done = people.nudge_feedback(
                     session=session,
                     workspace_id=ws,
-                    chat_user_id=body["user"]["id"],
-                    nudge_ref=body["actions"][0]["value"],
+                    chat_user_id=user_id,
+                    nudge_ref=nudge_ref,
                     feedback=feedback,
                     now=deps.clock(),
                 )
@@ -111,7 +135,7 @@ def register(app: App, deps: SlackDeps) -> None:
     """Attach the button listeners: ack at once, work lazily after the response."""
 
     def on(action_id: ActionId, work) -> None:
-        app.action(action_id)(ack=_ack, lazy=[work])
+        app.action(action_id)(ack=_ack, lazy=[tolerant(work)])
 
     def leave(body, respond, client):
         handle_leave_confirm(body, respond, client, deps)

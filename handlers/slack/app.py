@@ -6,8 +6,10 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -17,6 +19,7 @@ from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import installation_store
 from handlers.slack.offload import CommandRunner
+from handlers.slack.shape import guard_payload_shape
 
 SCOPES = [
     "commands",
@@ -77,16 +80,43 @@ def build_app(
         process_before_response=True,
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="plume"),
         token_verification_enabled=False,
+        # Bolt's own warning for a request no listener takes spans many lines and quotes the payload;
+        # raised instead, `_on_error` logs one line with its type.
+        raise_error_for_unhandled_request=True,
         logger=log,
     )
     deps = deps or SlackDeps(runtime=runtime, settings=settings, command_pool=command_pool)
+    guard_payload_shape(app)
     events.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)
 
+    verifier = SignatureVerifier(settings.SLACK_SIGNING_SECRET.get_secret_value())
+
     @app.error
-    def _on_error(error, body, logger):  # one place for the unexpected: log it, never show a trace
+    def _on_error(error, body, request, logger):  # one place for the unexpected: log it, never a trace
+        if not _verifiable(verifier, request):
+            # slack_sdk's check raises on a timestamp that is not an integer (say, a doubled header,
+            # joined "1700000000, 1700000001"): a refusal, not a failure of ours.
+            log.warning("unverifiable slack request refused")
+            return BoltResponse(status=401, body="")
+        if isinstance(error, BoltUnhandledRequestError):
+            kind = body.get("type") if isinstance(body, dict) else None
+            log.warning("unhandled slack request", extra={"fields": {"type": str(kind)[:40]}})
+            return BoltResponse(status=404, body="")
         logger.exception("listener failed", exc_info=error)
         return BoltResponse(status=200, body="")
 
     return app
+
+
+def _verifiable(verifier: SignatureVerifier, request) -> bool:
+    """Whether the request's signature checks out; any malformed header is a no, not an exception."""
+    try:
+        return verifier.is_valid(
+            body=request.raw_body,
+            timestamp=request.headers.get("x-slack-request-timestamp", [""])[0],
+            signature=request.headers.get("x-slack-signature", [""])[0],
+        )
+    except (ValueError, TypeError):
+        return False

@@ -16,7 +16,7 @@ from bot.config import load_settings
 from bot.messages.model import Message
 from bot.runtime import Runtime, open_runtime
 from handlers.slack.client import web_client
-from handlers.slack.context import SlackDeps, chat_context, workspace_id
+from handlers.slack.context import SlackDeps, chat_context, field, response_url, tolerant, workspace_id
 from handlers.slack.ids import COMMAND
 from handlers.slack.offload import CommandJob, job_from
 from handlers.slack.render import fallback_text, to_blocks
@@ -42,7 +42,8 @@ def acknowledge(ack) -> None:
 
 def handle_plume_command(command: dict, respond, client: WebClient, team_id: str, deps: SlackDeps) -> None:
     """The work, run after the ack: normalise, call the core, answer."""
-    ctx = chat_context(client, workspace_id(deps, team_id), command["user_id"])
+    user_id = field(command.get("user_id"), "user_id")
+    ctx = chat_context(client, workspace_id(deps, field(team_id, "team_id")), user_id)
     reply(respond, answer(slack_tokens(command.get("text") or ""), ctx, deps.core))
 
 
@@ -74,10 +75,14 @@ def register(app: App, deps: SlackDeps) -> None:
             ack()
             deps.command_pool.submit(job_from(command, context))
 
+        ack_and_hand_over = tolerant(ack_and_hand_over)
+
         app.command(COMMAND)(ack_and_hand_over)
         return
 
+    @tolerant
     def work(command, respond, client, context):
+        response_url(command)
         handle_plume_command(command, respond, client, context.team_id or command.get("team_id", ""), deps)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[work])

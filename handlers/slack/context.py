@@ -46,6 +46,59 @@ class SlackDeps:
         return CoreDeps(runtime=self.runtime, settings=self.settings, clock=self.clock)
 
 
+class Malformed(Exception):
+    """A signed payload not shaped like Slack's (a buggy or compromised sender). Dropped with one WARNING
+    line naming the field, never its contents: the signature says who sent it, not that it makes sense."""
+
+
+def member(mapping: object, key: str) -> object:
+    """`mapping[key]` when `mapping` is an object that has it; None for any other shape."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+def field(value: object, name: str) -> str:
+    """A payload field that must be a non-empty string (an id, a button value)."""
+    if isinstance(value, str) and value:
+        return value
+    raise Malformed(name)
+
+
+def interaction_ids(body: object) -> tuple[str, str]:
+    """(team id, user id) of an interaction payload."""
+    team = field(member(member(body, "team"), "id"), "team.id")
+    return team, field(member(member(body, "user"), "id"), "user.id")
+
+
+def action_value(body: object) -> str:
+    """The clicked button's value."""
+    actions = member(body, "actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return field(member(first, "value"), "actions[0].value")
+
+
+def response_url(body: object) -> str:
+    """Where `respond()` posts: without one, Bolt's respond raises; an answer has nowhere to go."""
+    url = member(body, "response_url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return url
+    raise Malformed("response_url")
+
+
+def tolerant(work: Callable[..., None]) -> Callable[..., None]:
+    """A listener that drops a malformed payload with one WARNING line, instead of failing (Bolt logs a
+    lazy listener's exception at ERROR with its text, which may quote the body or a SQL statement).
+    Bolt passes arguments by name and reads the names through `functools.wraps`."""
+
+    @functools.wraps(work)
+    def run(**kwargs: Any) -> None:
+        try:
+            work(**kwargs)
+        except Malformed as exc:
+            log.warning("malformed slack payload ignored", extra={"fields": {"field": str(exc)}})
+
+    return run
+
+
 def workspace_id(deps: SlackDeps, team_id: str, team_name: str = "") -> int:
     """The Plume workspace of a Slack team, created on first contact."""
     with transaction(deps.runtime.sessions) as session:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from bot.services.workspaces.lifecycle import first_delivery, mark_uninstalled
 from bot.storage.db import transaction
-from handlers.slack.context import SlackDeps, workspace_id
+from handlers.slack.context import SlackDeps, field, member, tolerant, workspace_id
 from handlers.slack.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -18,9 +19,10 @@ def dedupe_events(deps: SlackDeps):
     """Global middleware: an event already seen is acked and goes no further."""
 
     def middleware(body, next):
-        event_id = body.get("event_id") if isinstance(body, dict) else None
-        team = body.get("team_id", "")
-        if event_id and not first_delivery(deps.runtime.sessions, event_id, team, deps.clock()):
+        # Only string ids are looked up: any other shape is not an Events API retry to deduplicate.
+        event_id, team = member(body, "event_id"), member(body, "team_id") or ""
+        shaped = isinstance(event_id, str) and event_id and isinstance(team, str)
+        if shaped and not first_delivery(deps.runtime.sessions, event_id, team, deps.clock()):
             log.info("duplicate event skipped", extra={"fields": {"event_id": event_id}})
             return BoltResponse(status=200, body="")
         return next()
@@ -30,14 +32,18 @@ def dedupe_events(deps: SlackDeps):
 
 def handle_home_opened(event, client, context, deps: SlackDeps) -> None:
     """Publish the person's dashboard whenever they open the Home tab."""
-    if event.get("tab") not in (None, "home"):
+    if member(event, "tab") not in (None, "home"):
         return
-    publish_home(deps, client, workspace_id(deps, context.team_id), event["user"])
+    user_id = field(member(event, "user"), "event.user")
+    try:
+        publish_home(deps, client, workspace_id(deps, field(context.team_id, "team_id")), user_id)
+    except SlackApiError as exc:  # say, a user Slack no longer knows: nothing to show, nothing to fix here
+        log.warning("home publish refused", extra={"fields": {"error": exc.response.get("error")}})
 
 
 def handle_uninstalled(context, deps: SlackDeps, installation_store=None) -> None:
     """Forget the workspace's tokens now, and schedule its data purge."""
-    team_id = context.team_id
+    team_id = field(context.team_id, "team_id")
     if installation_store is not None:
         installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
     ws_id = workspace_id(deps, team_id)
@@ -48,7 +54,7 @@ def handle_uninstalled(context, deps: SlackDeps, installation_store=None) -> Non
 
 def handle_tokens_revoked(event, context, deps: SlackDeps, installation_store=None) -> None:
     """Delete revoked tokens (bot tokens: the whole installation)."""
-    if installation_store is not None and event.get("tokens", {}).get("bot"):
+    if installation_store is not None and member(member(event, "tokens"), "bot"):
         installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
 
 
@@ -69,6 +75,6 @@ def register(app: App, deps: SlackDeps) -> None:
     def revoked(event, context):
         handle_tokens_revoked(event, context, deps, store)
 
-    app.event("app_home_opened")(ack=ack, lazy=[home])
-    app.event("app_uninstalled")(ack=ack, lazy=[uninstalled])
-    app.event("tokens_revoked")(ack=ack, lazy=[revoked])
+    app.event("app_home_opened")(ack=ack, lazy=[tolerant(home)])
+    app.event("app_uninstalled")(ack=ack, lazy=[tolerant(uninstalled)])
+    app.event("tokens_revoked")(ack=ack, lazy=[tolerant(revoked)])
