@@ -18,10 +18,14 @@ from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
 from handlers.slack.app import build_app
 from handlers.slack.commands import answer_job
-from handlers.slack.front import guard_events, log_refusal
+from handlers.slack.front import guard_events, log_refusal, refuse
 from handlers.slack.offload import CommandRunner
 
 log = logging.getLogger(__name__)
+
+
+# What building a Bolt request raises on a body of the wrong shape (a decode error is a ValueError).
+UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
 def create_wsgi(settings: Settings, runtime: Runtime | None = None, **app_options: Any) -> Callable:
@@ -33,7 +37,13 @@ def create_wsgi(settings: Settings, runtime: Runtime | None = None, **app_option
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             return _health(runtime, start_response)
-        return bolt(environ, start_response)
+        try:
+            return bolt(environ, start_response)
+        except UNREADABLE:
+            # Bolt's adapter decodes and parses the body while building its request, before its
+            # listeners and error handler exist: a body it cannot read raises here, and would be a 500.
+            # (Signed /slack/events bodies reach this; unsigned ones were refused by the front.)
+            return refuse(environ, start_response, "400 Bad Request", "unreadable_body")
 
     secret = settings.SLACK_SIGNING_SECRET.get_secret_value() if settings.SLACK_SIGNING_SECRET else ""
     return guard_events(application, secret, settings.PLUME_MAX_BODY_BYTES)

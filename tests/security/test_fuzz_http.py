@@ -14,8 +14,6 @@ from tests.security.payloads import JSON, slack_bodies
 from tests.security.wire import (
     check_answer,
     check_logs,
-    content_type_of,
-    front_gap,
     request_bytes,
     row_counts,
     send,
@@ -60,9 +58,6 @@ def run(target, method: str, path: str, headers, body: bytes, *, signed_request:
     target.reset()
     before = None if signed_request else row_counts(target.runtime.engine)
     answer = send(target.port, request_bytes(method, path, headers, body))
-    if front_gap(method, path, body, content_type_of(headers)):
-        assert answer.status is not None and b"Traceback" not in answer.body
-        return
     check_answer(answer)
     check_logs(target.log.records)
     if before is not None and not path.startswith("/slack/install"):  # install stores an OAuth state

@@ -11,7 +11,6 @@ import socket
 import time
 from dataclasses import dataclass
 
-from slack_bolt.request import BoltRequest
 from sqlalchemy import inspect, text
 
 from tests.fakes.slack_requests import SIGNING_SECRET
@@ -91,31 +90,6 @@ def check_logs(records) -> None:
             assert record.levelno < logging.ERROR, f"{record.name}: {message}"
         assert record.exc_info is None, f"{record.name}: {message} (with a traceback)"
         assert "\n" not in message, f"{record.name}: a multi-line log record: {message}"
-
-
-# slack_bolt's WSGI adapter decodes the body as UTF-8 and parses it (JSON, or the form's `payload`)
-# while building the request, before the signature is checked: an undecodable or unparseable body is
-# an exception out of the app, so waitress answers 500 and logs a traceback. That is the request
-# front's to fix (handlers/slack/web.py, issue 12 item 3: reject unsigned requests before parsing, and
-# answer 400 for a signed body that does not parse). Until then the fuzz tests check such bodies only
-# for what must hold already (an answer, and no traceback in it); test_front_gaps.py pins each gap with
-# a strict xfail. Set this to False when web.py is fixed: every property then applies to every body.
-FRONT_PARSES_BEFORE_VERIFYING = True
-FRONT_PATHS = ("/slack/events", "/slack/install", "/slack/oauth_redirect")
-
-
-def front_gap(method: str, path: str, body: bytes, content_type: str) -> bool:
-    """Whether this request meets the request front's known gap (see above)."""
-    route = path.split("?", 1)[0]
-    if not FRONT_PARSES_BEFORE_VERIFYING or route not in FRONT_PATHS:
-        return False
-    if method != ("POST" if route == "/slack/events" else "GET"):  # the adapter's routes
-        return False
-    try:  # what the adapter does with the body before anything else
-        BoltRequest(body=body.decode("utf-8"), headers={"content-type": content_type})
-    except Exception:
-        return True
-    return False
 
 
 def row_counts(engine) -> dict[str, int]:
