@@ -58,7 +58,7 @@ def _read_body(environ: dict[str, Any], max_body: int) -> bytes:
     body is already buffered and capped (waitress answers 413 itself); this check serves other
     servers, which may stream it."""
     declared = environ.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit():
+    if not (declared.isascii() and declared.isdigit()):  # `²` is a digit to isdigit(), not to int()
         raise Refusal("400 Bad Request", "bad_content_length")
     if int(declared) > max_body:
         raise Refusal("413 Request Entity Too Large", "body_too_large")
@@ -72,13 +72,14 @@ def _verify(verifier: SignatureVerifier, environ: dict[str, Any], body: bytes, n
     if not timestamp or not signature:
         raise Refusal("401 Unauthorized", "unsigned")
     # slack_sdk would raise on a timestamp that is not an integer: check it here first.
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > REPLAY_WINDOW:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > REPLAY_WINDOW:
         raise Refusal("401 Unauthorized", "stale_timestamp")
     try:
         text = body.decode("utf-8")  # slack_sdk signs text, and Bolt decodes the body as UTF-8
     except UnicodeDecodeError:
         raise Refusal("400 Bad Request", "body_not_utf8") from None
-    if not verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
+    # hmac.compare_digest raises TypeError on a non-ASCII string (a doubled header can bring one).
+    if not signature.isascii() or not verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
         raise Refusal("401 Unauthorized", "bad_signature")
 
 

@@ -116,3 +116,25 @@ def test_a_doubled_timestamp_header_is_refused_not_a_listener_failure(target):
     check_answer(answer)
     check_logs(target.log.records)
     assert answer.status == 401
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("X-Slack-Signature", "\xa0"), ("X-Slack-Request-Timestamp", "²")],
+    ids=["signature-not-ascii", "timestamp-superscript-digit"],
+)
+def test_a_doubled_header_with_a_character_the_checks_choke_on(target, name, value):
+    # A valid signature doubled with a non-ASCII value: hmac.compare_digest raised TypeError on the
+    # joined string, a 500. A superscript digit passes str.isdigit() but not int(): a 500 too.
+    target.reset()
+    raw = b"{}"
+    headers = signed(raw, "application/json")
+    headers = (
+        [*headers, (name, value)]
+        if name == "X-Slack-Signature"
+        else [(key, value if key == name else given) for key, given in headers]
+    )
+    answer = send(target.port, request_bytes("POST", "/slack/events", with_length(headers, raw), raw))
+    check_answer(answer)
+    check_logs(target.log.records)
+    assert answer.status == 401
