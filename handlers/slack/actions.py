@@ -24,7 +24,7 @@ from handlers.slack.context import (
     tolerant,
     workspace_id,
 )
-from handlers.slack.home import forget_home, publish_home
+from handlers.slack.home import forget_home, refresh_home
 from handlers.slack.render import fallback_text, to_blocks
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _home_switch(action: str, days: int | None, deps: SlackDeps):
                 )
         except PlumeError:  # say, a stale Home clicked after leaving: the fresh one shows the join prompt
             log.info("home switch refused", extra={"fields": {"action": action}})
-        publish_home(deps, client, ws, user_id)
+        refresh_home(deps, client, ws, user_id)
 
     return handler
 

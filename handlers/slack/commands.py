@@ -18,7 +18,7 @@ from bot.runtime import Runtime, open_runtime
 from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps, chat_context, field, response_url, tolerant, workspace_id
 from handlers.slack.ids import COMMAND
-from handlers.slack.offload import CommandJob, job_from
+from handlers.slack.offload import CommandJob
 from handlers.slack.render import fallback_text, to_blocks
 from handlers.slack.syntax import slack_tokens
 
@@ -63,6 +63,18 @@ def answer_job(job: CommandJob) -> None:
         web_client(runtime.settings, job.bot_token),
         job.team_id,
         SlackDeps(runtime=runtime, settings=runtime.settings),
+    )
+
+
+def job_from(command: dict, context: Any) -> CommandJob:
+    """The job for a slash command payload; a malformed one raises `Malformed` (nothing is queued)."""
+    text = command.get("text")
+    return CommandJob(
+        text=text if isinstance(text, str) else "",
+        user_id=field(command.get("user_id"), "user_id"),
+        team_id=field(context.team_id or command.get("team_id"), "team_id"),
+        response_url=response_url(command),
+        bot_token=context.bot_token,
     )
 
 

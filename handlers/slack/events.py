@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltResponse
-from slack_sdk.errors import SlackApiError
 
 from bot.services.workspaces.lifecycle import first_delivery, mark_uninstalled
 from bot.storage.db import transaction
 from handlers.slack.context import SlackDeps, field, member, tolerant, workspace_id
-from handlers.slack.home import publish_home
+from handlers.slack.home import refresh_home
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +34,7 @@ def handle_home_opened(event, client, context, deps: SlackDeps) -> None:
     if member(event, "tab") not in (None, "home"):
         return
     user_id = field(member(event, "user"), "event.user")
-    try:
-        publish_home(deps, client, workspace_id(deps, field(context.team_id, "team_id")), user_id)
-    except SlackApiError as exc:  # say, a user Slack no longer knows: nothing to show, nothing to fix here
-        log.warning("home publish refused", extra={"fields": {"error": exc.response.get("error")}})
+    refresh_home(deps, client, workspace_id(deps, field(context.team_id, "team_id")), user_id)
 
 
 def handle_uninstalled(context, deps: SlackDeps, installation_store=None) -> None:

@@ -63,6 +63,15 @@ def publish_home(deps: SlackDeps, client: WebClient, workspace_id: int, user_id:
         _keep_only(deps, client, workspace_id, user_id, file_id)
 
 
+def refresh_home(deps: SlackDeps, client: WebClient, workspace_id: int, user_id: str) -> None:
+    """Publish the Home tab after an event or a click; Slack refusing it (a user it no longer knows, an
+    outage) is one WARNING line: the tab is a view of data already saved, nothing to retry here."""
+    try:
+        publish_home(deps, client, workspace_id, user_id)
+    except SlackApiError as exc:
+        log.warning("home publish refused", extra={"fields": {"error": exc.response.get("error")}})
+
+
 def _keep_only(deps: SlackDeps, client: WebClient, workspace_id: int, user_id: str, file_id: str) -> None:
     """Remember the chart now shown and delete the one it replaced, so one file per person remains."""
     with transaction(deps.runtime.sessions) as session:

@@ -109,17 +109,3 @@ class CommandRunner:
         if self._child.is_alive():
             self._child.terminate()
             self._child.join(5)
-
-
-def job_from(command: dict, context: Any) -> CommandJob:
-    """The job for a slash command payload; a malformed one raises `Malformed` (nothing is queued)."""
-    from handlers.slack.context import field, response_url
-
-    text = command.get("text")
-    return CommandJob(
-        text=text if isinstance(text, str) else "",
-        user_id=field(command.get("user_id"), "user_id"),
-        team_id=field(context.team_id or command.get("team_id"), "team_id"),
-        response_url=response_url(command),
-        bot_token=context.bot_token,
-    )
