@@ -4,14 +4,12 @@ our code."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,15 +17,13 @@ from bot.config import load_settings
 from bot.storage.db import make_engine
 from handlers.slack.installation import installation_store
 from tests.fakes.response_urls import ResponseUrls
-from tests.fakes.slack_requests import SIGNING_SECRET
+from tests.fakes.serve_process import REPO, free_port, serve_env, wait_healthy
 from tests.fakes.slack_server import FakeSlack
 from tests.security import payloads
 from tests.security.conftest import FUZZ, install
 from tests.security.test_fuzz_http import METHODS, PATHS, header_sets, raw_bodies
 from tests.security.wire import check_answer, request_bytes, send
-from tests.slack.test_serve_e2e import free_port
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -39,13 +35,11 @@ def served(tmp_path_factory):
     with FakeSlack() as slack, ResponseUrls() as urls, open(log_path, "wb") as log:
         slack.add_user("U100", name="ana", tz="Europe/Paris")
         payloads.RESPONSE_URL[0] = urls.new()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "PLUME_"))}
-        env.update(
-            PORT=str(port),
-            DATABASE_URL=f"sqlite:///{folder / 'serve.db'}",
-            LOG_LEVEL="WARNING",
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=slack.url,
+        env = serve_env(
+            port,
+            folder / "serve.db",
+            slack.url,
+            SLACK_BOT_TOKEN="",
             SLACK_CLIENT_ID="111.222",
             SLACK_CLIENT_SECRET="secret",
         )
@@ -66,17 +60,6 @@ def served(tmp_path_factory):
         process.terminate()
         process.wait(timeout=15)
         assert not problems, problems
-
-
-def wait_healthy(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError("serve did not become healthy")
 
 
 @FUZZ

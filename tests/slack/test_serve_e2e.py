@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,11 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from tests.fakes.slack_requests import SIGNING_SECRET, command_body, signed_headers
+from tests.fakes.serve_process import REPO, free_port, serve_env, wait_healthy
+from tests.fakes.slack_requests import command_body, signed_headers
 from tests.slack.conftest import text_of
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -36,31 +29,16 @@ def process_of_server():
 @pytest.fixture
 def server(slack, tmp_path, process_of_server):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "PLUME_"))}
-    env.update(
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_API_URL=slack.url,
-        LOG_LEVEL="WARNING",
-    )
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve"],
         cwd=REPO,
-        env=env,
+        env=serve_env(port, tmp_path / "serve.db", slack.url),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     process_of_server.pid = process.pid
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    wait_healthy(port)
     yield base
     process.terminate()
     process.wait(timeout=10)

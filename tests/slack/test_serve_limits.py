@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import socket
 import subprocess
@@ -14,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fakes.slack_requests import SIGNING_SECRET, command_body, signed_headers
-from tests.slack.test_serve_e2e import REPO, free_port
+from tests.fakes.serve_process import REPO, free_port, serve_env, wait_healthy
+from tests.fakes.slack_requests import command_body, signed_headers
 
 pytestmark = pytest.mark.slow
 CAP = 16 * 1024  # a small cap, so the test sends little
@@ -27,14 +26,10 @@ SLOW = 24  # more slow connections than waitress's 16 threads
 def limited(slack, tmp_path):
     """A `serve` subprocess with a 16 KiB cap and a 3 s channel timeout; (base URL, port, its log)."""
     port, log = free_port(), tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "PLUME_"))}
-    env.update(
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_API_URL=slack.url,
-        LOG_LEVEL="WARNING",
+    env = serve_env(
+        port,
+        tmp_path / "serve.db",
+        slack.url,
         PLUME_MAX_BODY_BYTES=str(CAP),
         PLUME_CHANNEL_TIMEOUT=str(TIMEOUT),
     )
@@ -43,13 +38,7 @@ def limited(slack, tmp_path):
             [sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    wait_healthy(port)
     yield base, port, log
     process.terminate()
     process.wait(timeout=10)
