@@ -21,7 +21,8 @@ def make_engine(url: str) -> Engine:
     # A delivery run has a thread per workspace: they queue for a connection (up to 5 minutes)
     # rather than fail after the default 30 s.
     pooling = {} if ":memory:" in url else {"pool_size": 10, "max_overflow": 10, "pool_timeout": 300}
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), **pooling)
+    # hide_parameters: an error's text (which logs carry) must not hold what people typed or posted.
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), hide_parameters=True, **pooling)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

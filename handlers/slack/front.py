@@ -18,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 
 EVENTS_PATH = "/slack/events"
 REPLAY_WINDOW = 5 * 60  # seconds, Slack's documented window (Bolt refuses the same)
+MAX_DIGITS = 18  # a Unix time or a body length has far fewer; int() of a 5,000-digit string raises
 log = logging.getLogger(__name__)
 
 Wsgi = Callable[[dict[str, Any], Callable], Iterable[bytes]]
@@ -58,7 +59,8 @@ def _read_body(environ: dict[str, Any], max_body: int) -> bytes:
     body is already buffered and capped (waitress answers 413 itself); this check serves other
     servers, which may stream it."""
     declared = environ.get("CONTENT_LENGTH") or "0"
-    if not (declared.isascii() and declared.isdigit()):  # `²` is a digit to isdigit(), not to int()
+    # `²` is a digit to isdigit(), not to int(); and int() refuses strings over 4,300 digits.
+    if not (declared.isascii() and declared.isdigit()) or len(declared) > MAX_DIGITS:
         raise Refusal("400 Bad Request", "bad_content_length")
     if int(declared) > max_body:
         raise Refusal("413 Request Entity Too Large", "body_too_large")
@@ -72,7 +74,9 @@ def _verify(verifier: SignatureVerifier, environ: dict[str, Any], body: bytes, n
     if not timestamp or not signature:
         raise Refusal("401 Unauthorized", "unsigned")
     # slack_sdk would raise on a timestamp that is not an integer: check it here first.
-    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > REPLAY_WINDOW:
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > MAX_DIGITS:
+        raise Refusal("401 Unauthorized", "stale_timestamp")
+    if abs(now - int(timestamp)) > REPLAY_WINDOW:
         raise Refusal("401 Unauthorized", "stale_timestamp")
     try:
         text = body.decode("utf-8")  # slack_sdk signs text, and Bolt decodes the body as UTF-8

@@ -48,16 +48,29 @@ def mrkdwn(text: Text) -> str:
         if isinstance(run, Plain):
             parts.append(escape(run.text))
         elif isinstance(run, Code):
-            parts.append(f"`{escape(run.text)}`")
+            parts.append(f"`{_in_code(run.text)}`")
         elif isinstance(run, Hint):
-            command = escape(SLASH_PREFIX + run.command)
+            command = _in_code(SLASH_PREFIX + run.command)
             parts.append(f"`{command}`" if run.code else command)
         elif isinstance(run, LinkRun):
-            parts.append(f"<{escape(run.url)}|{escape(run.label)}>")
+            parts.append(link(run.url, run.label))
         elif isinstance(run, Mention):
             is_id = _USER_ID.fullmatch(run.user_id)
             parts.append(f"<@{run.user_id}>" if is_id else escape(f"@{run.user_id}"))
     return "".join(parts)
+
+
+def _in_code(text: str) -> str:
+    """Text for a code span: escaped, and a backtick (which would end the span) made a quote."""
+    return escape(text.replace("`", "'"))
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` for a web URL; anything else (`!channel`, `@U1`, `javascript:`) is shown as its
+    label alone, and a `|` in the URL, which would let it choose the label, is percent-encoded."""
+    if not url.startswith(("https://", "http://")):
+        return escape(label)
+    return f"<{escape(url.replace('|', '%7C'))}|{escape(label)}>"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -73,7 +86,7 @@ def _section_blocks(section: Section) -> list[Block]:
         parts.append(f"*{escape(section.heading)}*")
     if section.text:
         parts.append(mrkdwn(section.text))
-    parts += [f"• <{escape(link.url)}|{escape(link.label)}>" for link in section.links]
+    parts += [f"• {link(item.url, item.label)}" for item in section.links]
     if parts:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(verbatim=True, text=_clip("\n".join(parts), MAX_SECTION)))

@@ -138,3 +138,18 @@ def test_a_doubled_header_with_a_character_the_checks_choke_on(target, name, val
     check_answer(answer)
     check_logs(target.log.records)
     assert answer.status == 401
+
+
+def test_a_timestamp_of_thousands_of_digits_is_refused_not_a_crash(target):
+    # isdigit() holds, but int() refuses strings over 4,300 digits: a 500 with a traceback, unsigned.
+    target.reset()
+    raw = b"{}"
+    headers = [
+        ("Content-Type", "application/json"),
+        ("X-Slack-Request-Timestamp", "9" * 5000),
+        ("X-Slack-Signature", "v0=" + "0" * 64),
+    ]
+    answer = send(target.port, request_bytes("POST", "/slack/events", with_length(headers, raw), raw))
+    check_answer(answer)
+    check_logs(target.log.records)
+    assert answer.status == 401

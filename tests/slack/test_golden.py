@@ -190,3 +190,26 @@ def test_long_messages_are_cut_to_slack_limits():
     assert len(blocks) == MAX_BLOCKS and len(blocks[0]["text"]["text"]) == 150
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section" and "text" in b)
     assert all(len(b.get("fields", [])) <= 10 for b in blocks)
+
+
+def test_every_run_is_made_harmless_for_mrkdwn():
+    from bot.messages.text import Code, Hint, LinkRun, Mention, text
+    from handlers.slack.render import mrkdwn
+
+    hostile = text(
+        Code("a`<@U1>`b"),
+        " ",
+        Hint("join `x`"),
+        " ",
+        LinkRun("!channel", "ping"),
+        " ",
+        LinkRun("https://ok.example|Verify your account", "x"),
+        " ",
+        Mention("U123|<!here>"),
+        " ",
+        Mention("U0ABC"),
+    )
+    assert mrkdwn(hostile) == (
+        "`a'&lt;@U1&gt;'b` `/plume join 'x'` ping <https://ok.example%7CVerify your account|x> "
+        "@U123|&lt;!here&gt; <@U0ABC>"
+    )
