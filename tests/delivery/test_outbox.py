@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.messages.replies import notice
 from bot.services.delivery import sending
-from bot.services.delivery.outbox import claim_digest, claim_recaps, digest_key, mark
+from bot.services.delivery.outbox import claim_digest, claim_recaps, deliver_once, digest_key, mark
 from bot.services.delivery.sending import send_digest, send_recaps
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, DigestLog, NudgeLog, Workspace
@@ -107,6 +107,31 @@ def test_a_claim_never_handed_over_is_sent_without_a_look_up(runtime, program, t
     claim_digest(runtime.sessions, program, "CT1", WEEK, NOW)  # died before `sending`
     assert digest(runtime, notifier, program, tmp_path).status == "sent"
     assert [d.to for d in notifier.delivered] == ["CT1"]  # nobody was told: nothing was in doubt
+
+
+def test_two_runs_reading_the_same_claim_hand_it_over_once(runtime, program, tmp_path):
+    # Run A claims the digest and computes it; run B (the CLI's `digest` beside the worker) reads A's
+    # claim, still `claimed`, and wins the move to `sending`: A must not send it too.
+    notifier = RecordingNotifier()
+    row, fresh = claim_digest(runtime.sessions, program, "CT1", WEEK, NOW)
+    again, fresh_again = claim_digest(runtime.sessions, program, "CT1", WEEK, NOW)
+    assert (fresh, fresh_again, again.status) == (True, False, "claimed")
+
+    def run(claimed, is_fresh) -> str:
+        return deliver_once(
+            sessions=runtime.sessions,
+            model=DigestLog,
+            row=claimed,
+            fresh=is_fresh,
+            compose=lambda: notice("Digest", "figures"),
+            send=lambda m: notifier.post(workspace_id=program, channel="CT1", message=m, key="k"),
+            find=None,
+            in_doubt=lambda: None,
+            now=LATER,
+        ).status
+
+    assert [run(again, fresh_again), run(row, fresh)] == ["sent", "skipped"]
+    assert [d.to for d in notifier.delivered] == ["CT1"]
 
 
 class Crash(BaseException):

@@ -156,14 +156,21 @@ def mark_writer(sessions: sessionmaker[Session]) -> Iterator[MarkWriter]:
         writer.close()
 
 
-def begin_sending(sessions: sessionmaker[Session], model: type, row_ids: list[int]) -> None:
-    """Record that these claims are being handed to the platform (one UPDATE, before the sends)."""
-    if row_ids:
-        with transaction(sessions) as session:
-            session.execute(
-                update(model).where(model.id.in_(row_ids)).values(status="sending"),
-                execution_options={"synchronize_session": False},
-            )
+def begin_sending(sessions: sessionmaker[Session], model: type, row_ids: list[int]) -> set[int]:
+    """Record that these claims are being handed to the platform (one UPDATE, before the sends); the
+    ids this call moved. Only a claim still `claimed` moves: of two runs that read the same claim, one
+    takes it and the other leaves it alone, so it is never handed over twice."""
+    if not row_ids:
+        return set()
+    with transaction(sessions) as session:
+        moved = session.scalars(
+            update(model)
+            .where(model.id.in_(row_ids), model.status == "claimed")
+            .values(status="sending")
+            .returning(model.id),
+            execution_options={"synchronize_session": False},
+        )
+        return set(moved)
 
 
 def deliver_once(
@@ -191,8 +198,8 @@ def deliver_once(
             return decided
         started = True
     message = compose()
-    if not started:
-        mark(sessions, model, row.id, "sending", None, now)
+    if not started and not begin_sending(sessions, model, [row.id]):
+        return Outcome("skipped", detail="another run is handing it over")
     try:
         ref = send(message)
     except DeliveryFailed as exc:

@@ -250,8 +250,11 @@ def send_recaps(
     outcomes = []
     for start in range(0, len(due), RECAP_CHUNK):
         chunk = due[start : start + RECAP_CHUNK]
-        begin_sending(sessions, NudgeLog, [row.id for _, _, row, fresh in chunk if _unsent(row, fresh)])
+        unsent = [row.id for _, _, row, fresh in chunk if _unsent(row, fresh)]
+        owned = begin_sending(sessions, NudgeLog, unsent)
         for ambassador_id, user_id, row, fresh in chunk:
+            if _unsent(row, fresh) and row.id not in owned:  # another run took it between read and write
+                continue
             message = recap_message(everyone[ambassador_id])
             outcomes.append(
                 _send_recap(sessions, notifier, workspace_id, user_id, row, fresh, message, now, marks)
