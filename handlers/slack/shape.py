@@ -56,6 +56,10 @@ def unreadable(req: BoltRequest) -> str | None:
             reader(body)
         except (LookupError, TypeError, AttributeError):
             return reader.__name__
+    # Bolt's action matcher reads `action["action_id"]` of the first action before any listener runs.
+    action = payload_utils.to_action(body)
+    if action is not None and not (isinstance(action, dict) and isinstance(action.get("action_id"), str)):
+        return "action"
     return None
 
 

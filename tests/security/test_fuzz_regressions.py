@@ -43,6 +43,13 @@ def test_a_block_action_whose_actions_is_null(target):
     assert post_signed(target, interaction(actions=None)).status == 400
 
 
+@pytest.mark.parametrize("actions", [[["leave_confirm"]], [{"value": "x"}], [{"action_id": 7}]])
+def test_a_block_action_whose_first_action_is_not_one_bolt_can_match(target, actions):
+    # Found by the serve fuzz: Bolt's action matcher reads `action["action_id"]` before any listener,
+    # a TypeError or KeyError logged as "listener failed" with a traceback.
+    assert post_signed(target, interaction(actions=actions)).status == 400
+
+
 EVENT_IDS = itertools.count(1)
 
 
