@@ -38,8 +38,9 @@ def unreadable(req: BoltRequest) -> str | None:
     Checked: the ids Bolt takes from the body (authorization looks the team up in the installation
     store: a list there was a SQL error); a `response_url` that is not an http(s) URL (Bolt posts its
     own refusals there, say "please install" for an unknown workspace); `event`, which authorization
-    reads with `.get`; and every reader of Bolt's argument injection. An empty `response_url` is no
-    answer address at all, as when none is sent; the listeners then answer nothing."""
+    reads with `.get`; every reader of Bolt's argument injection; and the first action, which Bolt's
+    action matcher indexes. An empty `response_url` is no answer address at all: it is dropped from
+    the context (`forget_empty_response_url`), as if none was sent."""
     body, context = req.body, req.context
     if not isinstance(body, dict):
         return "body"
@@ -57,16 +58,27 @@ def unreadable(req: BoltRequest) -> str | None:
         except (LookupError, TypeError, AttributeError):
             return reader.__name__
     # Bolt's action matcher reads `action["action_id"]` of the first action before any listener runs.
-    action = payload_utils.to_action(body)
-    if action is not None and not (isinstance(action, dict) and isinstance(action.get("action_id"), str)):
-        return "action"
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions:
+        first = actions[0]
+        if not (isinstance(first, dict) and isinstance(first.get("action_id"), str)):
+            return "action"
     return None
+
+
+def forget_empty_response_url(req: BoltRequest) -> None:
+    """Drop an empty `response_url` from the request's context: Bolt answers an unknown workspace on it
+    itself, and "" (which Slack never sends) made that answer a ValueError out of its authorization."""
+    if req.context.get("response_url") == "":
+        req.context.pop("response_url")
+        req.context.pop("respond", None)
 
 
 class PayloadShape(Middleware):
     """Refuse (400, one WARNING line naming the reader, not the body) what Bolt cannot read."""
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next) -> BoltResponse:
+        forget_empty_response_url(req)
         broken = unreadable(req)
         if broken is None:
             return next()

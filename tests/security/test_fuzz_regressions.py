@@ -38,12 +38,17 @@ def test_a_click_from_a_workspace_that_never_installed_with_a_response_url_not_a
     assert post_signed(target, interaction(team="T0002", response_url=[])).status == 400
 
 
+def test_a_click_from_an_unknown_workspace_with_an_empty_response_url(target):
+    # Found by make fuzz: Bolt answers an unknown workspace on the response_url; "" was a ValueError.
+    assert post_signed(target, interaction(team="", response_url="")).status < 500
+
+
 def test_a_block_action_whose_actions_is_null(target):
     # Bolt's argument injection reads body["actions"][0]: TypeError out of App.dispatch, a 500.
     assert post_signed(target, interaction(actions=None)).status == 400
 
 
-@pytest.mark.parametrize("actions", [[["leave_confirm"]], [{"value": "x"}], [{"action_id": 7}]])
+@pytest.mark.parametrize("actions", [[["leave_confirm"]], [{"value": "x"}], [{"action_id": 7}], [None]])
 def test_a_block_action_whose_first_action_is_not_one_bolt_can_match(target, actions):
     # Found by the serve fuzz: Bolt's action matcher reads `action["action_id"]` before any listener,
     # a TypeError or KeyError logged as "listener failed" with a traceback.
