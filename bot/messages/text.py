@@ -8,7 +8,6 @@ text is plain and unescaped; renderers escape it for their format.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,14 +76,6 @@ class Text:
     def __contains__(self, fragment: str) -> bool:
         return fragment in str(self)
 
-    def __iter__(self) -> Iterator[Run]:
-        return iter(self.runs)
-
-    def __add__(self, other: Text | str) -> Text:
-        return Text(self.runs + as_text(other).runs)
-
-    def __radd__(self, other: str) -> Text:
-        return Text(as_text(other).runs + self.runs)
 
 
 def _visible(run: Run) -> bool:

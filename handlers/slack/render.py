@@ -24,7 +24,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.messages.model import Action, ActionStyle, Message, Section
-from bot.messages.text import SLASH_PREFIX, Code, Hint, LinkRun, Mention, Plain, Text
+from bot.messages.text import Code, Hint, LinkRun, Mention, Plain, Text
+from handlers.slack.ids import SLASH_PREFIX
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000

@@ -44,7 +44,7 @@ def test_a_burst_gives_one_dm_and_a_second_burst_the_same_day_none(runtime, reco
     second = nudge(runtime, recorder, program, NOW + timedelta(hours=3))
     assert [o.status for o in first] == ["sent"] and second == []
     [dm] = recorder.to("UT10")
-    assert "6 times during your work hours" in dm.message.fallback + str(dm.message.sections)
+    assert "6 times during your work hours" in str(dm.message.fallback) + str(dm.message.sections)
     assert nudge_rows(runtime) == [("burst", "2026-11-18", "sent", "R1")]
 
 
