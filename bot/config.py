@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     PLUME_WEB_THREADS: int = Field(default=16, ge=1, le=256)
     PLUME_CONNECTION_LIMIT: int = Field(default=100, ge=1, le=10_000)
     LOG_LEVEL: str = "INFO"
+    # Microsoft Teams (handlers/teams). The app id is the audience of inbound Bot Framework tokens;
+    # an empty tenant makes a multi-tenant bot (its own token comes from the botframework.com tenant).
+    TEAMS_APP_ID: str | None = None
+    TEAMS_APP_PASSWORD: SecretStr | None = None
+    TEAMS_TENANT_ID: str | None = None
+    TEAMS_PORT: int = Field(default=3978, ge=1, le=65535)
+    TEAMS_LOGIN_URL: str = "https://login.microsoftonline.com"
+    TEAMS_OPENID_METADATA_URL: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    # Where people's browsers and Teams reach Plume: chart images (Teams), sign-in pages (X).
+    PLUME_PUBLIC_URL: str | None = None
 
     @property
     def serves_many_workspaces(self) -> bool:
@@ -66,12 +76,19 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
 
-    @field_validator("X_API_URL", "SLACK_API_URL")
+    @field_validator("X_API_URL", "SLACK_API_URL", "TEAMS_LOGIN_URL", "TEAMS_OPENID_METADATA_URL")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+    @field_validator("PLUME_PUBLIC_URL")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
 
     @field_validator("LOG_LEVEL")
     @classmethod
