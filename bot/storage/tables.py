@@ -78,6 +78,8 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_channel: Mapped[str | None] = mapped_column(String(64))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What its chat platform needs remembered, under its key, e.g. Teams' service URL and bot id.
+    chat_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTC_DT)
 
     ambassadors: Mapped[list[Ambassador]] = relationship(
@@ -256,3 +258,17 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTC_DT)
+
+
+class ChatConversation(Base):
+    """A person's private conversation with the bot, where the platform needs one created before a
+    proactive message can go to them (Teams' 1:1 chats; Slack posts to a user id)."""
+
+    __tablename__ = "chat_conversations"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    updated_at: Mapped[datetime] = mapped_column(UTC_DT)
