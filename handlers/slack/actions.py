@@ -6,13 +6,12 @@ import logging
 
 from slack_bolt import App
 
+from bot.commands.buttons import invitation_declined, leave_confirmed, nudge_answered
 from bot.commands.consent import invitation_consent
 from bot.commands.person import join_with_consent
 from bot.commands.run import error_message
 from bot.errors import PlumeError
 from bot.messages.action_ids import ActionId
-from bot.messages.replies import notice
-from bot.messages.text import hint, text
 from bot.services.people import membership as people
 from bot.storage.db import transaction
 from handlers.slack.context import (
@@ -36,20 +35,20 @@ def _answer(respond, message) -> None:
 
 
 def handle_leave_confirm(body, respond, client, deps: SlackDeps) -> None:
-    """Delete the person's data after they confirmed; leave and forget both erase everything."""
+    """Delete the person's data after they confirmed (the core's answer), then their Home chart."""
     team_id, user_id = interaction_ids(body)
     response_url(body)
-    ws = workspace_id(deps, team_id)
+    ctx = chat_context(client, workspace_id(deps, team_id), user_id)
     try:
         with transaction(deps.runtime.sessions) as session:
-            home_file = people.me(session=session, workspace_id=ws, chat_user_id=user_id).home_file_id
-            handle = people.leave(session=session, workspace_id=ws, chat_user_id=user_id)
-        message = notice("Done", f"Plume stopped tracking @{handle} and deleted your data. Thank you!")
+            home_file = people.me(session=session, workspace_id=ctx.workspace_id, chat_user_id=user_id)
+            home_file = home_file.home_file_id
+        message = leave_confirmed(ctx, deps.core)
     except PlumeError as exc:
         message, home_file = error_message(exc), None
     _answer(respond, message)
     if home_file:
-        forget_home(deps, client, ws, user_id, home_file)
+        forget_home(deps, client, ctx.workspace_id, user_id, home_file)
 
 
 def handle_cancel(body, respond) -> None:
@@ -73,8 +72,7 @@ def handle_invite_accept(body, respond, client, deps: SlackDeps) -> None:
 def handle_invite_decline(body, respond) -> None:
     """Nothing to store: say so."""
     response_url(body)
-    later = text("Nothing was tracked. You can join later with ", hint("join"), ".")
-    _answer(respond, notice("No problem", later))
+    _answer(respond, invitation_declined())
 
 
 def _home_switch(action: str, days: int | None, deps: SlackDeps):
@@ -104,22 +102,12 @@ def _home_switch(action: str, days: int | None, deps: SlackDeps):
 def _nudge_button(feedback: str, deps: SlackDeps):
     """A nudge button's listener (parameters only of names Bolt knows, as for `_home_switch`)."""
 
-    def handler(body, respond) -> None:
+    def handler(body, respond, client) -> None:
         (team_id, user_id), nudge_ref = interaction_ids(body), action_value(body)
         response_url(body)
-        ws = workspace_id(deps, team_id)
+        ctx = chat_context(client, workspace_id(deps, team_id), user_id)
         try:
-            with transaction(deps.runtime.sessions) as session:
-                done = people.nudge_feedback(
-                    session=session,
-                    workspace_id=ws,
-                    chat_user_id=user_id,
-                    nudge_ref=nudge_ref,
-                    feedback=feedback,
-                    now=deps.clock(),
-                )
-            undo = text(f"Noted: {done}. ", hint("nudges on"), " undoes it any time.")
-            message = notice("Thanks for telling me", undo)
+            message = nudge_answered(feedback, nudge_ref, ctx, deps.core)
         except PlumeError as exc:
             message = error_message(exc)
         respond(blocks=to_blocks(message), text=fallback_text(message), replace_original=False)
