@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run the scheduler: polling, nudges, digests, recaps, retention")
     sub.add_parser("retention", help="purge posts past the retention window and uninstalled workspaces")
     sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
+    sub.add_parser("teams", help="serve Microsoft Teams on $TEAMS_PORT (POST /api/messages, GET /healthz)")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (local development; SLACK_APP_TOKEN)")
     poll = sub.add_parser(
         "poll", help="run one X ingestion cycle (resolve, poll, snapshots, refresh), then nudges"
@@ -331,6 +332,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve Teams (through the composition root)."""
+    from bot.platforms import serve_teams
+
+    serve_teams(settings)
+    return 0
+
+
 def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
     """Socket Mode."""
     from bot.platforms import socket_mode
@@ -353,6 +362,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "digest": cmd_digest,
     "worker": cmd_worker,
     "socket": cmd_socket,
+    "teams": cmd_teams,
     "usage": cmd_usage,
 }
 

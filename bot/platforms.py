@@ -38,6 +38,18 @@ def serve(settings: Settings) -> None:
     serve_slack(settings)
 
 
+def serve_teams(settings: Settings) -> None:
+    """Microsoft Teams' HTTP endpoints (uvicorn on $TEAMS_PORT); a clear error without credentials."""
+    from bot.errors import ConfigError
+    from handlers.teams.sdk import teams_configured
+
+    if not teams_configured(settings):
+        raise ConfigError("Bad setting TEAMS_APP_ID: serving Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD")
+    from handlers.teams.server import serve as serve_teams_http
+
+    serve_teams_http(settings)
+
+
 def socket_mode(settings: Settings) -> None:
     """Slack in Socket Mode, for local development."""
     from handlers.slack.web import socket_mode as slack_socket_mode

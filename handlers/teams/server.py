@@ -1,0 +1,98 @@
+"""`python -m bot teams`: Teams on its own ASGI server. POST /api/messages (Bot Framework activities,
+through the SDK), GET /healthz, GET /charts/<token>.png. Plume builds the FastAPI app and runs
+uvicorn itself, with every option explicit (the SDK's own server binds 0.0.0.0 on $PORT)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.runtime import Runtime, open_runtime
+from bot.services.delivery.notifiers import Notifier
+from handlers.teams.context import TeamsDeps
+from handlers.teams.front import GuardedAdapter
+from handlers.teams.listeners import register
+from handlers.teams.sdk import build_teams_app
+
+log = logging.getLogger(__name__)
+
+
+def create_asgi(
+    settings: Settings, runtime: Runtime | None = None, notifier: Notifier | None = None
+) -> FastAPI:
+    """The ASGI app: the SDK's messaging route behind Plume's front, health, and chart images."""
+    runtime = runtime or open_runtime(settings)
+    if notifier is None:
+        from handlers.teams.notifier import TeamsNotifier
+
+        notifier = TeamsNotifier(settings, runtime)
+    deps = TeamsDeps(runtime=runtime, settings=settings, notifier=notifier)
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    teams = build_teams_app(settings, GuardedAdapter(api, settings.PLUME_MAX_BODY_BYTES))
+    background = register(teams, deps)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await teams.initialize()  # registers POST /api/messages through the adapter; starts nothing
+        yield
+        await background.drain()  # replies already promised still go out
+        deps.pool.shutdown(wait=True)
+
+    api.router.lifespan_context = lifespan
+
+    @api.get("/healthz")
+    async def healthz() -> JSONResponse:
+        ok = await asyncio.get_running_loop().run_in_executor(deps.pool, _database_answers, runtime)
+        body = {"ok": ok, "database": "ok" if ok else "unreachable"}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    _mount_charts(api, settings)
+    return api
+
+
+def _database_answers(runtime: Runtime) -> bool:
+    try:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:  # any database failure is "not healthy", never a 500
+        log.warning("health check failed: %s", type(exc).__name__)
+        return False
+
+
+def _mount_charts(api: FastAPI, settings: Settings) -> None:
+    try:
+        from handlers.teams.charts import charts_router
+    except ImportError:  # charts land separately
+        return
+    api.include_router(charts_router(settings))
+
+
+def serve(settings: Settings, host: str = "0.0.0.0") -> None:
+    """Serve Teams on $TEAMS_PORT with uvicorn, every option explicit."""
+    config = uvicorn.Config(
+        create_asgi(settings),
+        host=host,
+        port=settings.TEAMS_PORT,
+        loop="asyncio",
+        http="h11",
+        lifespan="on",
+        log_config=None,  # Plume's logging (bot/logs.py) is already set up
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        limit_concurrency=settings.PLUME_CONNECTION_LIMIT,
+        timeout_keep_alive=settings.PLUME_CHANNEL_TIMEOUT,
+        timeout_graceful_shutdown=30,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
+    log.info("serving teams", extra={"fields": {"port": settings.TEAMS_PORT}})
+    uvicorn.Server(config).run()
