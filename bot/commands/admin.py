@@ -13,7 +13,7 @@ from bot.errors import PlumeError
 from bot.messages.digest import digest_message
 from bot.messages.model import Message
 from bot.messages.replies import invitation_message, notice, settings_message, status_message
-from bot.messages.text import Mention, code, hint, text
+from bot.messages.text import Mention, text
 from bot.metrics.weeks import parse_week, week_label
 from bot.services.reports.digest import build_digest
 from bot.services.reports.program import load_program
@@ -39,7 +39,7 @@ def admin_only(handler: Handler) -> Handler:
 
     def checked(cmd: Any, ctx: ChatContext, deps: CoreDeps) -> Message:
         if not is_admin(ctx, deps):
-            raise NotAdmin("That command is for program admins (workspace admins, owners, or PLUME_ADMINS).")
+            raise NotAdmin(f"That command is for program admins ({ctx.words.admins}, or PLUME_ADMINS).")
         return handler(cmd, ctx, deps)
 
     return checked
@@ -49,22 +49,14 @@ def admin_only(handler: Handler) -> Handler:
 def do_channel(cmd: g.AdminChannel, ctx: ChatContext, deps: CoreDeps) -> Message:
     """Set the digest channel."""
     if not cmd.channel_id:
-        raise PlumeError(
-            text("Pick the channel from the autocomplete, e.g. ", hint("admin channel #ambassadors"), ".")
-        )
+        raise PlumeError(ctx.words.pick_channel)
     with transaction(deps.runtime.sessions) as session:
         set_digest_channel(
             session=session, workspace_id=ctx.workspace_id, channel_id=cmd.channel_id, chosen_by=ctx.user_id
         )
     where = f"#{cmd.channel_name} ({cmd.channel_id})" if cmd.channel_name else cmd.channel_id
-    return notice(
-        "Digest channel set",
-        text(
-            f"The weekly digest goes to {where}. Invite me there with ",
-            code("/invite @Plume"),
-            " if I'm not in it yet.",
-        ),
-    )
+    joining = (" ", ctx.words.join_channel) if ctx.words.join_channel else ()
+    return notice("Digest channel set", text(f"The weekly digest goes to {where}.", *joining))
 
 
 @admin_only

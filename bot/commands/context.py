@@ -4,11 +4,12 @@ the core's own dependencies. Each platform's listener builds a ChatContext from 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.messages.model import Message
+from bot.messages.text import Text, code, hint, text
 from bot.runtime import Runtime
 
 
@@ -31,6 +32,24 @@ class CoreDeps:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformWords:
+    """What differs in the core's wording from one platform to another (Slack's by default)."""
+
+    admins: str = "workspace admins, owners"  # who the platform's own admins are
+    pick_channel: Text = field(
+        default_factory=lambda: text(
+            "Pick the channel from the autocomplete, e.g. ", hint("admin channel #ambassadors"), "."
+        )
+    )
+    # How to bring the bot into a chosen channel, where it may not be yet.
+    join_channel: Text | None = field(
+        default_factory=lambda: text(
+            "Invite me there with ", code("/invite @Plume"), " if I'm not in it yet."
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ChatContext:
     """One command's caller and what their platform can do for it. The capabilities are functions so
     that a platform asks its API only when a command needs the answer (admin rights, timezone)."""
@@ -43,3 +62,4 @@ class ChatContext:
     timezone: Callable[[], str | None]  # the caller's timezone as their platform knows it, if it does
     send_private: Callable[[str, Message], None]  # a private message to a user of this workspace
     send_file: Callable[[str, bytes, str, str], None]  # filename, content, title, comment: to the caller
+    words: PlatformWords = field(default_factory=PlatformWords)

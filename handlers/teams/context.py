@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.commands.context import ChatContext, CoreDeps, utc_now
+from bot.commands.context import ChatContext, CoreDeps, PlatformWords, utc_now
 from bot.config import Settings
 from bot.messages.model import Message
+from bot.messages.text import hint, text
 from bot.runtime import Runtime
 from bot.services.delivery.notifiers import Notifier
 from bot.services.workspaces.chat_state import (
@@ -26,6 +27,13 @@ from handlers.teams.turns import Turn
 
 PLATFORM = "teams"
 COMMAND_PREFIX = ""  # Teams: the command is typed to the bot as it is, `join @handle`
+WORDS = PlatformWords(
+    admins="whoever installed Plume in a team",
+    pick_channel=text(
+        "@mention me with ", hint("admin channel"), " in the channel that should get the digest."
+    ),
+    join_channel=None,  # chosen from inside the channel: Plume is in it
+)
 log = logging.getLogger(__name__)
 
 
@@ -103,4 +111,5 @@ def chat_context(deps: TeamsDeps, workspace_id: int, turn: Turn) -> ChatContext:
         timezone=lambda: turn.local_timezone,
         send_private=send_private,
         send_file=send_file,
+        words=WORDS,
     )

@@ -31,21 +31,30 @@ ERROR = "application/vnd.microsoft.error"
 
 
 class Background:
-    """Work started after the HTTP answer; kept referenced until done, errors logged (never lost
-    silently: asyncio drops an unreferenced task's exception)."""
+    """Work started after the HTTP answer, one person's turns in the order Teams sent them (their
+    `join` before their `me`), different people's at once. Kept referenced until done, errors
+    logged (asyncio drops an unreferenced task's exception)."""
 
     def __init__(self, deps: TeamsDeps) -> None:
-        self.deps, self.running = deps, set()
+        self.deps = deps
+        self.tails: dict[tuple[str, str], asyncio.Task] = {}
 
     def start(self, work: Callable[[TeamsDeps, Turn], None], turn: Turn) -> None:
-        future = asyncio.get_running_loop().run_in_executor(self.deps.pool, _logged, work, self.deps, turn)
-        self.running.add(future)
-        future.add_done_callback(self.running.discard)
+        key = (turn.tenant_id, turn.user_id)
+        task = asyncio.get_running_loop().create_task(self._after(self.tails.get(key), work, turn))
+        self.tails[key] = task
+        task.add_done_callback(lambda done: self.tails.get(key) is done and self.tails.pop(key))
+
+    async def _after(self, previous: asyncio.Task | None, work: Callable, turn: Turn) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.deps.pool, _logged, work, self.deps, turn)
 
     async def drain(self) -> None:
         """Wait for started work (shutdown)."""
-        if self.running:
-            await asyncio.gather(*self.running, return_exceptions=True)
+        if self.tails:
+            await asyncio.wait(list(self.tails.values()))
 
 
 def _logged(work: Callable[[TeamsDeps, Turn], None], deps: TeamsDeps, turn: Turn) -> None:
