@@ -273,6 +273,16 @@ class FakeTeams(Served):
         digest = hashlib.sha256(f"{tenant or self.tenant}|{aad_object_id}".encode()).hexdigest()
         return f"a:1{digest[:48]}"
 
+    def open_personal(self, aad_object_id: str, tenant: str | None = None) -> str:
+        """The 1:1 a person opens by writing to the bot (they must be a member): its id."""
+        tenant = tenant or self.tenant
+        conversation_id = self.personal_id(aad_object_id, tenant)
+        with self._lock:
+            self._conversations.setdefault(
+                conversation_id, _Conversation(conversation_id, tenant, "personal", aad_object_id)
+            )
+        return conversation_id
+
     def refuse(self, conversation_id: str, code: str = ROSTER) -> None:
         """From now on the conversation refuses the bot: 403 BotNotInConversationRoster, or 404 with
         `code=ConversationNotFound`."""
