@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--no-nudges", action="store_true", help="skip the nudge rules after the ingest")
     usage = sub.add_parser("usage", help="X reads and estimated spend this month, and the projection")
     usage.add_argument("--reset-credits", action="store_true", help="resume polling after topping up")
+    package = sub.add_parser("teams-package", help="write the Teams app package (manifest.json and icons)")
+    package.add_argument("--out", type=Path, default=Path("plume-teams.zip"), help="default plume-teams.zip")
+    package.add_argument("--app-version", default="1.0.0", help="raise it for every update")
+    for page in ("website", "privacy", "terms"):
+        package.add_argument(f"--{page}-url", help=f"https URL of the {page} page (default PLUME_PUBLIC_URL)")
     return parser
 
 
@@ -348,6 +353,16 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the Teams app zip and say where."""
+    from bot.platforms import teams_package
+
+    urls = {f"{page}_url": getattr(args, f"{page}_url") for page in ("website", "privacy", "terms")}
+    path = teams_package(settings, args.out, app_version=args.app_version, **urls)
+    print(f"Wrote the Teams app package to {path}: upload it in the Teams admin centre or Developer Portal.")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "track": cmd_track,
     "untrack": cmd_untrack,
@@ -364,6 +379,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "socket": cmd_socket,
     "teams": cmd_teams,
     "usage": cmd_usage,
+    "teams-package": cmd_teams_package,
 }
 
 

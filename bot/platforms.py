@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 import handlers.slack.notifier  # noqa: F401  registers "slack"
 from bot.config import Settings
@@ -65,3 +66,10 @@ def demo_renderers() -> dict[str, Callable[[Message], dict]]:
         return {"text": fallback_text(message), "blocks": to_blocks(message)}
 
     return {"blockkit": blockkit}
+
+
+def teams_package(settings: Settings, out: Path, **options: str | None) -> Path:
+    """Write the Teams app package (manifest.json and icons) to `out`; the path written."""
+    from handlers.teams.package import PackageOptions, write_package
+
+    return write_package(settings, PackageOptions(out=out, **options))
