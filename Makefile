@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-slack bench-delivery bench-flood install clean fuzz
+.PHONY: demo test lint bench bench-slack bench-teams bench-delivery bench-flood install clean fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: $(STAMP)
 
 bench-slack: $(STAMP)
 	$(PY) -m tests.bench.slack_latency
+
+bench-teams: $(STAMP)
+	$(PY) -m tests.bench.teams_latency
 
 bench-delivery: $(STAMP)
 	$(PY) -m tests.bench.delivery_rate
