@@ -18,6 +18,9 @@ from handlers.teams.charts import CHART_TTL, chart_url, charts_dir, sign_chart, 
 from tests.teams_charts.conftest import CLOCK, FUZZ, PUBLIC_URL, WEEK, days, make_settings, now
 
 NOT_FOUND = (404, b"Not Found")
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+URL_SAFE = st.text(alphabet=ALPHABET, min_size=1, max_size=300)
+ENCODED = st.binary(min_size=1, max_size=400).map(lambda raw: base64.urlsafe_b64encode(raw).decode())
 
 
 def image(path) -> Image:
@@ -163,14 +166,10 @@ def test_a_chart_deleted_after_signing_is_404(site):
     gone = workspace_chart_dir(site.settings, 1, "gone") / "chart.png"
     gone.parent.mkdir(parents=True, exist_ok=True)
     gone.write_bytes(b"\x89PNG")
-    url = url_for_path(site, gone)
+    url = chart_url(site.settings, 1, image(gone), now())
     assert fetch(site, token_of(url))[0] == 200
     gone.unlink()
     assert fetch(site, token_of(url)) == NOT_FOUND
-
-
-def url_for_path(site, path) -> str:
-    return chart_url(site.settings, 1, image(path), now())
 
 
 @pytest.mark.parametrize(
@@ -223,10 +222,6 @@ def test_only_a_png_in_the_workspaces_own_folder_gets_a_url(site, tmp_path):
 
 
 # --- no input gets a 500 ----------------------------------------------------------------------------
-
-ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-URL_SAFE = st.text(alphabet=ALPHABET, min_size=1, max_size=300)
-ENCODED = st.binary(min_size=1, max_size=400).map(lambda raw: base64.urlsafe_b64encode(raw).decode())
 
 
 @FUZZ
