@@ -13,12 +13,7 @@ Anything that does not verify, has expired or names no file inside the charts di
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import logging
-import re
 import struct
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -31,17 +26,15 @@ from fastapi.responses import PlainTextResponse, Response
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.messages.model import Image
+from handlers.teams.signed import link_key, seal, unseal
 
 log = logging.getLogger(__name__)
 
 CHART_TTL = timedelta(days=7)
 CHARTS_SUBDIR = "digests"  # bot.jobs.tasks writes digest charts to PLUME_OUTPUT_DIR / "digests"
-MAX_TOKEN_CHARS = 1024  # a real token is about 110 characters; anything longer is not decoded at all
 _VERSION = 1
 _HEADER = struct.Struct(">BQQ")  # version, workspace id, expiry in Unix seconds
-_MAC_BYTES = hashlib.sha256().digest_size
 _KEY_LABEL = b"plume/teams/chart-url/v1"  # this key signs chart URLs and nothing else
-_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 _NOT_FOUND = "Not Found"
 
 
@@ -60,15 +53,8 @@ def _folder_prefix(workspace_id: int) -> str:
 
 
 def _key(settings: Settings) -> bytes | None:
-    """The signing key, derived from the first secret set; None when there is none."""
-    secret = settings.TEAMS_APP_PASSWORD or settings.PLUME_ENCRYPTION_KEY
-    if secret is None or not secret.get_secret_value():
-        return None
-    return hmac.new(secret.get_secret_value().encode("utf-8"), _KEY_LABEL, hashlib.sha256).digest()
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    """The key of chart links (handlers.teams.signed); None without a secret."""
+    return link_key(settings, _KEY_LABEL)
 
 
 def _safe_name(workspace_id: int, name: str) -> bool:
@@ -91,7 +77,7 @@ def sign_chart(settings: Settings, workspace_id: int, name: str, expires: dateti
     if key is None:
         raise ConfigError("Chart URLs are signed with TEAMS_APP_PASSWORD (or PLUME_ENCRYPTION_KEY): set one.")
     payload = _HEADER.pack(_VERSION, workspace_id, int(expires.timestamp())) + name.encode("utf-8")
-    return _b64(payload + hmac.new(key, payload, hashlib.sha256).digest())
+    return seal(key, payload)
 
 
 def chart_url(settings: Settings, workspace_id: int, image: Image, now: datetime) -> str | None:
@@ -115,16 +101,8 @@ def chart_url(settings: Settings, workspace_id: int, image: Image, now: datetime
 def verify_chart(key: bytes, token: str, now: datetime) -> tuple[int, str, datetime] | None:
     """The workspace id, chart name and expiry a token signs, or None if it is malformed, forged,
     expired or names anything but a PNG in that workspace's folder."""
-    if len(token) > MAX_TOKEN_CHARS or not _TOKEN_CHARS.fullmatch(token):
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-    if len(payload) <= _HEADER.size:
-        return None
-    if not hmac.compare_digest(hmac.new(key, payload, hashlib.sha256).digest(), mac):
+    payload = unseal(key, token)
+    if payload is None or len(payload) <= _HEADER.size:
         return None
     version, workspace_id, expiry = _HEADER.unpack_from(payload)
     try:
