@@ -134,7 +134,8 @@ def _card(
         body.append(ActionSet(actions=buttons, spacing="Medium"))
     if message.footer and not bare:
         footer = _rich(clip_text(message.footer, MAX_TEXT), is_subtle=True, size="Small")
-        footer[0].separator = True
+        for first in footer[:1]:  # none when the footer is only line breaks
+            first.separator = True
         body += footer
     return AdaptiveCard(version="1.5", body=body, fallback_text=escape_markdown(fallback_text(message)))
 

@@ -288,3 +288,9 @@ def test_a_runaway_message_still_fits(char):
     # 50 sections of 2 units; with 4-byte characters, 10 charts, 10 context lines and the footer go too.
     assert note.startswith(f"{100 - kept} more line(s)" if char == "x" else "121 more line(s)")
     assert (kept, len(of_type(payload, "Image"))) == ((2, 10) if char == "x" else (0, 0))
+
+
+def test_text_of_line_breaks_only_renders_nothing():
+    message = Message("x", "t", "f", sections=(Section(text="\n\n"),), context=("\n",), footer="\r\n")
+    card = card_json(message)
+    assert [e["type"] for e in card["body"]] == ["TextBlock"] and schema_errors(card) == []
