@@ -61,11 +61,14 @@ def socket_mode(settings: Settings) -> None:
 def demo_renderers() -> dict[str, Callable[[Message], dict]]:
     """What `make demo` writes beside the neutral JSON: each platform's rendering of a message."""
     from handlers.slack.render import fallback_text, to_blocks
+    from handlers.teams.cards import card_json
 
     def blockkit(message: Message) -> dict:
         return {"text": fallback_text(message), "blocks": to_blocks(message)}
 
-    return {"blockkit": blockkit}
+    # Charts are left out of both: the demo has no Slack file ids, and no public URL Teams could fetch
+    # (a file:// path would only show a broken image in the Designer).
+    return {"blockkit": blockkit, "adaptivecard": card_json}
 
 
 def teams_package(settings: Settings, out: Path, **options: str | None) -> Path:

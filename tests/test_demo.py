@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.teams.card_schema import schema_errors
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -32,6 +34,11 @@ def test_demo_runs_without_credentials(tmp_path):
     assert len(json.loads((tmp_path / "nudges.blockkit.json").read_text())) == len(
         json.loads((tmp_path / "nudges.json").read_text())
     )
+    card = json.loads((tmp_path / "digest.adaptivecard.json").read_text())
+    cards = json.loads((tmp_path / "nudges.adaptivecard.json").read_text())
+    assert card["type"] == "AdaptiveCard" and card["body"][0]["text"].startswith("Plume weekly digest")
+    assert len(cards) == len(nudges) and all(c["body"][-1]["type"] == "ActionSet" for c in cards)
+    assert [schema_errors(c) for c in (card, *cards)] == [[]] * (1 + len(cards))
     for name in ("digest-trend.png", "digest-heatmap.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     nudged = {n["meta"]["ambassador_id"] for n in nudges}

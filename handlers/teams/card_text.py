@@ -45,6 +45,7 @@ _LONE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # an underscore not 
 _BLOCK_MARKER = re.compile(r"(?m)^([ \t]*)([#>+-])(?=[ \t]|$)")
 _ORDERED_MARKER = re.compile(r"(?m)^([ \t]*\d+)([.)])(?=[ \t]|$)")
 _LINK_JOIN = re.compile(r"\](?=[(\[:])")  # `[a](u)`, `[a][ref]`, `[ref]: u`: a link only if joined
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
@@ -55,7 +56,7 @@ def defuse_tags(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Plain text for a markdown field (TextBlock, Fact): every marker Teams reads is made literal."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _NEWLINE.sub("\n", text)
     text = _INLINE.sub(r"\\\g<0>", text)
     text = _LONE_UNDERSCORE.sub(r"\\_", text)
     text = _BLOCK_MARKER.sub(r"\1\\\2", text)
@@ -118,7 +119,7 @@ def text_lines(text: Text, **style) -> list[list[TextRun]]:
     the same way by every Teams client). `style` (e.g. is_subtle, size) applies to every run."""
     lines: list[list[TextRun]] = [[]]
     for run in text.runs:
-        for index, piece in enumerate(plain(Text((run,))).split("\n")):
+        for index, piece in enumerate(_NEWLINE.split(plain(Text((run,))))):
             if index:
                 lines.append([])
             if piece:

@@ -54,7 +54,8 @@ MAX_CONTEXT = 10
 MAX_FACT_TITLE = 200
 MAX_FACT_VALUE = 1000
 MAX_BUTTON = 75
-MAX_VALUE = 1000
+MAX_VALUE = 256  # a button's value: ids such as `7:burst:2026-11-10`; six of them stay a few KB
+MAX_ALT = 300
 MAX_ACTIONS = 6  # Teams shows at most six actions on a card
 MAX_IMAGES = 10
 STYLES = {ActionStyle.PRIMARY: "positive", ActionStyle.DANGER: "destructive"}
@@ -72,17 +73,23 @@ def to_card(message: Message, image_url: ImageUrl = no_image_url) -> AdaptiveCar
     """The message as an Adaptive Card under `MAX_CARD_BYTES`. `image_url` gives a chart's public URL
     (Teams fetches it); a chart without an http(s) one is left out."""
     units = [unit for index, section in enumerate(message.sections) for unit in _units(index, section)]
-    card = _card(message, units, image_url)
+    charts = [element for image in message.images[:MAX_IMAGES] for element in _image(image, image_url(image))]
+    card = _card(message, units, charts)
     if wire_size(card) <= MAX_CARD_BYTES:
         return card
-    low, high = 0, len(units) - 1  # the most units that fit; with none, the fixed parts fit by the limits
+    if wire_size(_card(message, [], charts, len(units))) > MAX_CARD_BYTES:
+        # Only runaway charts, context or footer get here: title, note and buttons fit by their limits.
+        shown = sum(isinstance(e, CardImage) for e in charts)
+        extras = shown + len(message.context[:MAX_CONTEXT]) + bool(message.footer)
+        return _card(message, [], [], len(units) + extras, bare=True)
+    low, high = 0, len(units) - 1  # the most section units that fit beside everything else
     while low < high:
         middle = (low + high + 1) // 2
-        if wire_size(_card(message, units[:middle], image_url, len(units) - middle)) <= MAX_CARD_BYTES:
+        if wire_size(_card(message, units[:middle], charts, len(units) - middle)) <= MAX_CARD_BYTES:
             low = middle
         else:
             high = middle - 1
-    return _card(message, units[:low], image_url, len(units) - low)
+    return _card(message, units[:low], charts, len(units) - low)
 
 
 def card_json(message: Message, image_url: ImageUrl = no_image_url) -> dict[str, Any]:
@@ -102,8 +109,11 @@ def fallback_text(message: Message) -> str:
     return clip(plain(message.fallback) if message.fallback else message.title, 300)
 
 
-def _card(message: Message, units: list[Unit], image_url: ImageUrl, left_out: int = 0) -> AdaptiveCard:
-    """Title, the kept section units, a left-out line, images, context, buttons, footer."""
+def _card(
+    message: Message, units: list[Unit], charts: list[CardElement], left_out: int = 0, *, bare: bool = False
+) -> AdaptiveCard:
+    """Title, the kept section units, a left-out line, the charts, then (unless `bare`) the context,
+    the buttons, and (unless `bare`) the footer."""
     body: list[CardElement] = [
         TextBlock(
             text=escape_markdown(clip(message.title, MAX_TITLE)),
@@ -116,16 +126,16 @@ def _card(message: Message, units: list[Unit], image_url: ImageUrl, left_out: in
     body += _assemble(units)
     if left_out:
         body += _rich(as_text(f"{left_out} more line(s) left out to fit Teams' message size limit."))
-    for image in message.images[:MAX_IMAGES]:
-        body += _image(image, image_url(image))
-    for line in message.context[:MAX_CONTEXT]:
+    body += charts
+    for line in () if bare else message.context[:MAX_CONTEXT]:
         body += _rich(clip_text(line, MAX_CONTEXT_LINE), is_subtle=True, size="Small")
     buttons = [button for action in message.actions[:MAX_ACTIONS] if (button := _button(action))]
     if buttons:
         body.append(ActionSet(actions=buttons, spacing="Medium"))
-    if message.footer:
+    if message.footer and not bare:
         footer = _rich(clip_text(message.footer, MAX_TEXT), is_subtle=True, size="Small")
-        footer[0].separator = True
+        for first in footer[:1]:  # none when the footer is only line breaks
+            first.separator = True
         body += footer
     return AdaptiveCard(version="1.5", body=body, fallback_text=escape_markdown(fallback_text(message)))
 
@@ -203,7 +213,7 @@ def _image(image: ChartImage, url: str | None) -> list[CardElement]:
         TextBlock(
             text=escape_markdown(clip(image.title, MAX_TITLE)), weight="Bolder", wrap=True, spacing="Medium"
         ),
-        CardImage(url=url, alt_text=clip(image.alt, MAX_VALUE), size="Stretch"),
+        CardImage(url=url, alt_text=clip(image.alt, MAX_ALT), size="Stretch"),
     ]
 
 

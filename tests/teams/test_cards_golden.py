@@ -42,7 +42,8 @@ def chart_url(image: Image) -> str | None:
 # Messages only Teams shows differently: a mention of a person, and a button that opens a page.
 TEAMS_ONLY = {
     "invited": notice(
-        "Plume", text("I asked ", Mention("29:1a2b3c-aad"), " privately. Nothing is tracked unless they accept.")
+        "Plume",
+        text("I asked ", Mention("29:1a2b3c-aad"), " privately. Nothing is tracked unless they accept."),
     ),
     "connect": Message(
         kind="connect",
