@@ -1,6 +1,7 @@
 """`python -m bot teams`: Teams on its own ASGI server. POST /api/messages (Bot Framework activities,
-through the SDK), GET /healthz, GET /charts/<token>.png. Plume builds the FastAPI app and runs
-uvicorn itself, with every option explicit (the SDK's own server binds 0.0.0.0 on $PORT)."""
+through the SDK), GET /healthz, GET /charts/<token>.png and GET /exports/<token>.csv (signed links).
+Plume builds the FastAPI app and runs uvicorn itself, with every option explicit (the SDK's own
+server binds 0.0.0.0 on $PORT)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
 from bot.services.delivery.notifiers import Notifier
+from handlers.teams.charts import charts_router
 from handlers.teams.context import TeamsDeps
+from handlers.teams.downloads import exports_router
 from handlers.teams.front import GuardedAdapter
 from handlers.teams.listeners import register
 from handlers.teams.sdk import build_teams_app
@@ -54,7 +57,8 @@ def create_asgi(
         body = {"ok": ok, "database": "ok" if ok else "unreachable"}
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    _mount_charts(api, settings)
+    api.include_router(charts_router(settings))
+    api.include_router(exports_router(settings, runtime))
     return api
 
 
@@ -68,12 +72,6 @@ def _database_answers(runtime: Runtime) -> bool:
         return False
 
 
-def _mount_charts(api: FastAPI, settings: Settings) -> None:
-    try:
-        from handlers.teams.charts import charts_router
-    except ImportError:  # charts land separately
-        return
-    api.include_router(charts_router(settings))
 
 
 def serve(settings: Settings, host: str = "0.0.0.0") -> None:
