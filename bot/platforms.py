@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-import handlers.slack.notifier  # noqa: F401  registers "slack"
+import handlers.slack.notifier  # registers "slack"
+import handlers.teams.notifier  # noqa: F401  registers "teams"
 from bot.config import Settings
 from bot.messages.model import Message
 from bot.runtime import shared_runtime
@@ -27,8 +28,9 @@ def notifiers(settings: Settings) -> Notifiers:
 def chat_configured(settings: Settings) -> bool:
     """Whether any chat platform has its credentials set: without them nothing can be sent."""
     from handlers.slack.notifier import slack_configured
+    from handlers.teams.sdk import teams_configured
 
-    return slack_configured(settings)
+    return slack_configured(settings) or teams_configured(settings)
 
 
 def serve(settings: Settings) -> None:
