@@ -12,7 +12,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-import handlers.slack.notifier  # noqa: F401  registers "slack"
+import handlers.slack.notifier  # registers "slack"
+import handlers.teams.notifier  # noqa: F401  registers "teams"
 from bot.config import Settings
 from bot.messages.model import Message
 from bot.runtime import shared_runtime
@@ -28,8 +29,9 @@ def notifiers(settings: Settings) -> Notifiers:
 def chat_configured(settings: Settings) -> bool:
     """Whether any chat platform has its credentials set: without them nothing can be sent."""
     from handlers.slack.notifier import slack_configured
+    from handlers.teams.sdk import teams_configured
 
-    return slack_configured(settings)
+    return slack_configured(settings) or teams_configured(settings)
 
 
 def serve(settings: Settings) -> None:

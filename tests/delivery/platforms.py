@@ -19,6 +19,7 @@ from handlers.slack.notifier import SlackNotifier
 from tests.fakes.recording_notifier import RecordingNotifier
 from tests.fakes.slack_requests import SIGNING_SECRET
 from tests.fakes.slack_server import FakeSlack
+from tests.teams_notifier.harness import CHANNEL, REFUSED_CHANNEL, USER, cards, image_count, teams_setup
 
 
 @dataclass
@@ -99,9 +100,34 @@ def slack(tmp_path: Path, *, can_look_up: bool) -> Iterator[Platform]:
         runtime.engine.dispose()
 
 
+@contextmanager
+def teams(tmp_path: Path) -> Iterator[Platform]:
+    """The real TeamsNotifier (Teams SDK, MSAL through the proxy) against the fake Bot Framework."""
+    with teams_setup(tmp_path) as setup:
+        fake = setup.cloud.teams
+
+        def rate_limit(kind: str, seconds: int) -> None:
+            if kind == "post":  # a Teams bot never looks up: nothing to limit
+                fake.rate_limit(CHANNEL, seconds)
+
+        yield Platform(
+            notifier=setup.notifier,
+            workspace_id=setup.workspace_id,
+            channel=CHANNEL,
+            refused_channel=REFUSED_CHANNEL,
+            user=USER,
+            texts=setup.summaries,
+            dm_texts=lambda user: setup.summaries(fake.personal_id(user)),
+            image_counts=lambda channel: [image_count(card) for card in cards(fake.activities(channel))],
+            rate_limit=rate_limit,
+            attempts=lambda kind: [c.at for c in fake.sends(CHANNEL)] if kind == "post" else [],
+        )
+
+
 PLATFORMS = {
     "recording": lambda tmp: recording(tmp, can_look_up=True),
     "recording-no-look-up": lambda tmp: recording(tmp, can_look_up=False),
     "slack": lambda tmp: slack(tmp, can_look_up=True),
     "slack-no-look-up": lambda tmp: slack(tmp, can_look_up=False),
+    "teams": teams,
 }
