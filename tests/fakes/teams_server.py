@@ -431,6 +431,8 @@ class FakeTeams(Served):
         return _Reply(200, found.account())
 
     def _activity(self, call: TeamsCall, conversation_id: str, activity_id: str | None, size: int) -> _Reply:
+        # `19:…@thread.tacv2;messageid=N` is a thread of the channel: a reply there lands in the channel.
+        conversation_id = conversation_id.split(";", 1)[0]
         conversation = self._conversations.get(conversation_id)
         if conversation_id in self._refused:
             code = self._refused[conversation_id]

@@ -59,7 +59,7 @@ def test_help_and_join_are_answered_in_the_one_to_one(teams_server):
     assert consent and "/plume" not in consent[0][0] and consent[0][1] == "Europe/Paris"
     # the answers went with the bot's token from the login, never anything else
     tokens = {c.token for c in teams_server.fake.sends(chat)}
-    assert tokens and all(t in teams_server.cloud.login.issued for t in tokens)
+    assert tokens and all(t in teams_server.cloud.login.issued() for t in tokens)
 
 
 def test_every_reply_waits_for_no_answer_and_keeps_the_persons_order(teams_server):
@@ -76,12 +76,12 @@ def test_personal_figures_asked_in_a_channel_go_to_the_one_to_one(teams_server):
     user, chat = open_chat(teams_server, "aad-chan")
     say(teams_server, user, chat, "join @chan_x")
     teams_server.fake.add_channel(CHANNEL)
-    ask = channel_message(teams_server.fake.url, user, "me")
-    assert teams_server.post(ask).status_code == 200
+    before = len(teams_server.fake.activities(CHANNEL))
+    assert teams_server.post(channel_message(teams_server.fake.url, user, "me")).status_code == 200
     private = wait_for(teams_server.fake, chat, 2)[-1]
-    in_channel = wait_for(teams_server.fake, ask["conversation"]["id"], 1)
+    in_channel = shown(wait_for(teams_server.fake, CHANNEL, before + 1)[-1])
     assert "Your week" in shown(private)
-    assert "1:1" in shown(in_channel[0]) and "posts" not in shown(in_channel[0])
+    assert "1:1" in in_channel and "posts" not in in_channel
 
 
 def test_the_team_installer_is_an_admin_and_sets_the_digest_channel(teams_server):
@@ -90,9 +90,8 @@ def test_the_team_installer_is_an_admin_and_sets_the_digest_channel(teams_server
     before = len(teams_server.fake.activities(CHANNEL))
     assert teams_server.post(installed(teams_server.fake.url, installer, team=True)).status_code == 200
     assert "admin channel" in shown(wait_for(teams_server.fake, CHANNEL, before + 1)[-1])
-    ask = channel_message(teams_server.fake.url, installer, "admin channel")
-    teams_server.post(ask)
-    answer = shown(wait_for(teams_server.fake, ask["conversation"]["id"], 1)[0])
+    teams_server.post(channel_message(teams_server.fake.url, installer, "admin channel"))
+    answer = shown(wait_for(teams_server.fake, CHANNEL, before + 2)[-1])
     assert "Digest channel set" in answer and "/invite" not in answer
     channels = rows(teams_server, "select digest_channel from workspaces where platform = 'teams'")
     assert (CHANNEL,) in channels
