@@ -23,6 +23,7 @@ from bot.services.workspaces.chat_state import (
 )
 from bot.services.workspaces.lifecycle import first_delivery, installed_workspace
 from bot.storage.db import transaction
+from handlers.teams.downloads import send_download
 from handlers.teams.turns import Turn
 
 PLATFORM = "teams"
@@ -98,9 +99,8 @@ def chat_context(deps: TeamsDeps, workspace_id: int, turn: Turn) -> ChatContext:
         deps.notifier.direct(workspace_id=workspace_id, user_id=to, message=message, key="")
 
     def send_file(filename: str, content: bytes, title: str, comment: str) -> None:
-        from handlers.teams.downloads import send_download
-
-        send_download(deps, workspace_id, turn.user_id, filename, title, comment)
+        to, file = (workspace_id, turn.user_id), (filename, title, comment)
+        send_download(deps.settings, deps.notifier, deps.clock(), to, file)
 
     return ChatContext(
         platform=PLATFORM,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
@@ -20,12 +19,10 @@ from bot.config import Settings
 from bot.errors import NotFound, PlumeError
 from bot.messages.model import Link, Message, Section
 from bot.runtime import Runtime
+from bot.services.delivery.notifiers import Notifier
 from bot.services.people.export import export_csv
 from bot.storage.db import transaction
 from handlers.teams.signed import link_key, seal, unseal
-
-if TYPE_CHECKING:
-    from handlers.teams.context import TeamsDeps
 
 LINK_TTL = timedelta(minutes=15)
 _KEY_LABEL = b"plume/teams/export/v1"
@@ -43,10 +40,12 @@ def export_link(settings: Settings, workspace_id: int, user_id: str, now: dateti
 
 
 def send_download(
-    deps: TeamsDeps, workspace_id: int, user_id: str, filename: str, title: str, comment: str
+    settings: Settings, notifier: Notifier, now: datetime, to: tuple[int, str], file: tuple[str, str, str]
 ) -> None:
-    """The person's 1:1 gets the link (the file itself is made when they open it)."""
-    url = export_link(deps.settings, workspace_id, user_id, deps.clock())
+    """The person (workspace id, user id) gets the link to `file` (name, title, comment) in their 1:1;
+    the file itself is made when they open it."""
+    (workspace_id, user_id), (filename, title, comment) = to, file
+    url = export_link(settings, workspace_id, user_id, now)
     message = Message(
         kind="export",
         title=title,
@@ -58,7 +57,7 @@ def send_download(
             ),
         ),
     )
-    deps.notifier.direct(workspace_id=workspace_id, user_id=user_id, message=message, key="")
+    notifier.direct(workspace_id=workspace_id, user_id=user_id, message=message, key="")
 
 
 def _opened(key: bytes, token: str, now: datetime) -> tuple[int, str] | None:
