@@ -20,8 +20,6 @@ from bot.messages.model import Message
 from bot.messages.terminal import render_message
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
-from bot.sources.x_api import make_client
-from bot.sources.x_compliance import ComplianceSource
 from bot.services.delivery.notifiers import Notifiers
 from bot.services.delivery.nudging import rules_from, send_nudges, shift_weeks
 from bot.services.delivery.outbox import MarkWriter, Outcome, mark_writer
@@ -35,6 +33,8 @@ from bot.services.reports.program import load_program
 from bot.services.reports.recaps import Recap
 from bot.services.workspaces.retention import RetentionResult, run_retention
 from bot.services.workspaces.settings import workspace_settings
+from bot.sources.x_api import make_client
+from bot.sources.x_compliance import ComplianceSource
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 
