@@ -200,3 +200,32 @@ def test_large_archives_show_progress_in_place(chat, slack, runtime, joined):
     assert "Imported 11,000 posts" in updates[-1] and len(slack.calls_to("chat.postMessage")) == 1
     assert "Imported 11,000 posts" in shown(slack, dm)
     assert stored_posts(runtime) == 11_000
+
+
+class RecordingPool:
+    """Stands in for `serve`'s command process: keeps the jobs handed over."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+
+    def submit(self, job) -> None:
+        self.jobs.append(job)
+
+
+def test_under_serve_the_web_process_only_acks_and_hands_the_job_over(settings, runtime, slack, urls, joined):
+    from handlers.slack.archive import ArchiveJob, import_shared_archive
+    from handlers.slack.client import web_client
+
+    pool = RecordingPool()
+    deps = SlackDeps(runtime=runtime, settings=settings, clock=lambda: NOW, command_pool=pool)
+    chat = Chat(build_app(settings, runtime, listener_executor=InlineExecutor(), deps=deps), urls)
+    file_id, dm = slack.add_file("U100", "mine.zip", archive_zip())
+    event = {"type": "file_shared", "file_id": file_id, "user_id": "U100", "channel_id": dm}
+    assert chat.event(event, event_id="EvPool").status == 200
+    assert pool.jobs == [ArchiveJob("T0001", "U100", dm, file_id, "xoxb-test-token")]
+    assert slack.calls_to("files.info") == [] and stored_posts(runtime) == 0  # nothing in the web process
+
+    import_shared_archive(
+        pool.jobs[0], web_client(settings, pool.jobs[0].bot_token), deps
+    )  # the child's part
+    assert "Imported 3 posts for @ana from mine.zip" in shown(slack, dm) and stored_posts(runtime) == 3
