@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="post last week's digest to each workspace's channel (once)")
     digest.add_argument("--week", help="ISO week, e.g. 2026-W46 (default: last week)")
     digest.add_argument("--dry-run", action="store_true", help="print it instead of posting")
-    sub.add_parser("worker", help="run the scheduler: polling, nudges, digests, recaps, retention, compliance")
+    sub.add_parser("worker", help="the scheduler: polling, nudges, digests, recaps, retention, compliance")
     sub.add_parser("retention", help="purge posts past the retention window and uninstalled workspaces")
     sub.add_parser("compliance", help="run X batch compliance now: purge what X reports deleted or gone")
     sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
