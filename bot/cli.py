@@ -1,4 +1,4 @@
-"""The operator CLI: `python -m bot track|untrack|import|stats|demo|bench|migrate`."""
+"""The operator CLI: `python -m bot track|untrack|import|stats|demo|bench|migrate|compliance|…`."""
 
 from __future__ import annotations
 
@@ -65,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="post last week's digest to each workspace's channel (once)")
     digest.add_argument("--week", help="ISO week, e.g. 2026-W46 (default: last week)")
     digest.add_argument("--dry-run", action="store_true", help="print it instead of posting")
-    sub.add_parser("worker", help="run the scheduler: polling, nudges, digests, recaps, retention")
+    sub.add_parser("worker", help="the scheduler: polling, nudges, digests, recaps, retention, compliance")
     sub.add_parser("retention", help="purge posts past the retention window and uninstalled workspaces")
+    sub.add_parser("compliance", help="run X batch compliance now: purge what X reports deleted or gone")
     sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
     sub.add_parser("teams", help="serve Microsoft Teams on $TEAMS_PORT (POST /api/messages, GET /healthz)")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (local development; SLACK_APP_TOKEN)")
@@ -329,6 +330,15 @@ def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compliance(settings: Settings, args: argparse.Namespace) -> int:
+    """X batch compliance by hand (the worker runs it daily); exit 1 when a job did not complete."""
+    from bot.jobs.tasks import compliance
+
+    report = compliance(settings, force=True)
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the chat platforms' endpoints (through the composition root)."""
     from bot.platforms import serve
@@ -374,6 +384,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "poll": cmd_poll,
     "serve": cmd_serve,
     "retention": cmd_retention,
+    "compliance": cmd_compliance,
     "digest": cmd_digest,
     "worker": cmd_worker,
     "socket": cmd_socket,

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     PLUME_WEB_THREADS: int = Field(default=16, ge=1, le=256)
     PLUME_CONNECTION_LIMIT: int = Field(default=100, ge=1, le=10_000)
     LOG_LEVEL: str = "INFO"
+    # An X archive sent to Plume in a DM: 1 GiB, Slack's own upload limit (archives with media are
+    # mostly images; the posts themselves are a few MB). Streamed to a temp file, never into memory.
+    PLUME_MAX_ARCHIVE_BYTES: int = Field(default=1_073_741_824, ge=1024)
     # Microsoft Teams (handlers/teams). The app id is the audience of inbound Bot Framework tokens;
     # an empty tenant makes a multi-tenant bot (its own token comes from the botframework.com tenant).
     TEAMS_APP_ID: str | None = None

@@ -58,7 +58,8 @@ def join_with_consent(
             tz=tz,
             consent_text=stored_consent(wording, ctx.command_prefix),
         )
-        return joined_message(amb.x_account.handle, schedule_of(amb), wording)
+        archive_mb = deps.settings.PLUME_MAX_ARCHIVE_BYTES // 2**20
+        return joined_message(amb.x_account.handle, schedule_of(amb), wording, archive_mb)
 
 
 def do_join(cmd: g.Join, ctx: ChatContext, deps: CoreDeps) -> Message:

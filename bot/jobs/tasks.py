@@ -3,6 +3,7 @@ distributed worker can all run them."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.jobs.fanout import batches, chart_renderer, fan_out, worker_process
 from bot.jobs.preparation import plan_batch, prepare_week
 from bot.messages.digest import digest_message
@@ -22,6 +24,7 @@ from bot.services.delivery.notifiers import Notifiers
 from bot.services.delivery.nudging import rules_from, send_nudges, shift_weeks
 from bot.services.delivery.outbox import MarkWriter, Outcome, mark_writer
 from bot.services.delivery.sending import chart_dir, pending_deliveries, send_digest, send_recaps
+from bot.services.ingest.compliance import ComplianceReport, run_compliance
 from bot.services.ingest.cycle import CycleReport, run_cycle
 from bot.services.ingest.polling import PollConfig
 from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
@@ -30,6 +33,8 @@ from bot.services.reports.program import load_program
 from bot.services.reports.recaps import Recap
 from bot.services.workspaces.retention import RetentionResult, run_retention
 from bot.services.workspaces.settings import workspace_settings
+from bot.sources.x_api import make_client
+from bot.sources.x_compliance import ComplianceSource
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 
@@ -95,6 +100,31 @@ def retention(settings: Settings, now: datetime | None = None) -> RetentionResul
     runtime = shared_runtime(settings)
     with transaction(runtime.sessions) as session:
         return run_retention(session=session, now=now or _now())
+
+
+def compliance(
+    settings: Settings, *, force: bool = False, sleep: Callable[[float], None] = time.sleep
+) -> ComplianceReport:
+    """X batch compliance over every stored post and tracked account; kinds already tried this UTC
+    day are skipped unless `force` (the CLI). Without X_BEARER_TOKEN: a ConfigError saying so."""
+    if settings.X_BEARER_TOKEN is None:
+        raise ConfigError(
+            "Bad setting X_BEARER_TOKEN: required to run X batch compliance (see README, X API)."
+        )
+    client = make_client(settings.X_BEARER_TOKEN.get_secret_value(), settings.X_API_URL)
+    return run_compliance(
+        sessions=shared_runtime(settings).sessions,
+        source=ComplianceSource(client),
+        now=_now,
+        sleep=sleep,
+        force=force,
+    )
+
+
+def daily_compliance(settings: Settings) -> None:
+    """The worker's hourly check: runs each kind once per UTC day (a failed job: the next day)."""
+    if settings.X_BEARER_TOKEN is not None:
+        compliance(settings)
 
 
 def platform_notifiers(settings: Settings) -> Notifiers:

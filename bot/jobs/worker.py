@@ -53,6 +53,14 @@ def build_scheduler(settings: Settings, notifiers: Notifiers | None = None) -> B
         id="retention",
         next_run_time=start + timedelta(minutes=5),
     )
+    scheduler.add_job(  # hourly check, daily work: each kind runs once per UTC day, failures the next day
+        tasks.daily_compliance,
+        "interval",
+        hours=1,
+        args=[settings],
+        id="compliance",
+        next_run_time=start + timedelta(minutes=10),
+    )
     return scheduler
 
 

@@ -36,8 +36,10 @@ def help_message(lines: Sequence[tuple[str, str]]) -> Message:
     )
 
 
-def joined_message(handle: str, schedule: WorkSchedule, consent_text: Text) -> Message:
-    """What joining means: what is tracked, who sees what, how to leave."""
+def joined_message(
+    handle: str, schedule: WorkSchedule, consent_text: Text, archive_mb: int = 1024
+) -> Message:
+    """What joining means: what is tracked, who sees what, how to leave, how to bring your history."""
     return Message(
         kind="joined",
         title=f"Welcome, @{handle}! You're in.",
@@ -59,6 +61,14 @@ def joined_message(handle: str, schedule: WorkSchedule, consent_text: Text) -> M
                     hint("topics add b2b, #marketing"),
                     ".",
                 )
+            ),
+            Section(
+                heading="Bring your history",
+                text=(
+                    "Send your X archive .zip (X: Settings, Your account, Download an archive of your "
+                    f"data) to Plume in a direct message, up to {archive_mb} MB. Backfilling from your "
+                    "archive costs no X reads."
+                ),
             ),
         ),
         context=(PRIVATE,),

@@ -27,6 +27,7 @@ SCOPES = [
     "im:write",
     "users:read",
     "files:write",
+    "files:read",  # an X archive sent in a DM: files.info and its download
     "dnd:read",  # nudges wait while a person is in Do Not Disturb
     "channels:history",
     "groups:history",

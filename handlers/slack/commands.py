@@ -15,6 +15,7 @@ from bot.commands.run import answer
 from bot.config import load_settings
 from bot.messages.model import Message
 from bot.runtime import Runtime, open_runtime
+from handlers.slack.archive import ArchiveJob, import_shared_archive
 from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps, chat_context, field, response_url, tolerant, workspace_id
 from handlers.slack.ids import COMMAND
@@ -53,9 +54,14 @@ def _child_runtime() -> Runtime:
     return open_runtime(load_settings())
 
 
-def answer_job(job: CommandJob) -> None:
-    """A command handed over by the web process, answered on its response_url (same code as in-process)."""
+def answer_job(job: CommandJob | ArchiveJob) -> None:
+    """A command handed over by the web process, answered on its response_url (same code as in-process);
+    or an X archive sent in a DM, imported here so the web process only acks."""
     runtime = _child_runtime()
+    if isinstance(job, ArchiveJob):
+        deps = SlackDeps(runtime=runtime, settings=runtime.settings)
+        import_shared_archive(job, web_client(runtime.settings, job.bot_token), deps)
+        return
     webhook = WebhookClient(job.response_url, timeout=10)
     handle_plume_command(
         {"text": job.text, "user_id": job.user_id},

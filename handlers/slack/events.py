@@ -1,4 +1,4 @@
-"""Events: App Home opened, uninstall and token revocation; retries deduplicated on event_id."""
+"""Events: App Home opened, an X archive sent in a DM, uninstall, token revocation; retries deduplicated."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.services.workspaces.lifecycle import first_delivery, mark_uninstalled
 from bot.storage.db import transaction
+from handlers.slack.archive import archive_job, import_shared_archive
 from handlers.slack.context import SlackDeps, field, member, tolerant, workspace_id
 from handlers.slack.home import refresh_home
 
@@ -71,6 +72,22 @@ def register(app: App, deps: SlackDeps) -> None:
     def revoked(event, context):
         handle_tokens_revoked(event, context, deps, store)
 
+    def archive(event, client, context):
+        job = archive_job(event, context)
+        if job is not None:
+            import_shared_archive(job, client, deps)
+
+    def archive_elsewhere(ack, event, context):
+        # Production: the download and import run in the command process; this thread only acks.
+        ack()
+        job = archive_job(event, context)
+        if job is not None:
+            deps.command_pool.submit(job)
+
     app.event("app_home_opened")(ack=ack, lazy=[tolerant(home)])
+    if deps.command_pool is not None:
+        app.event("file_shared")(tolerant(archive_elsewhere))
+    else:
+        app.event("file_shared")(ack=ack, lazy=[tolerant(archive)])
     app.event("app_uninstalled")(ack=ack, lazy=[tolerant(uninstalled)])
     app.event("tokens_revoked")(ack=ack, lazy=[tolerant(revoked)])

@@ -77,8 +77,8 @@ class CommandRunner:
         self._jobs: Any = None
         self._child: Any = None
 
-    def submit(self, job: CommandJob) -> None:
-        """Queue a job for the child; returns at once."""
+    def submit(self, job: object) -> None:
+        """Queue a job (a `CommandJob` or another picklable job its handler knows); returns at once."""
         if self._child is None or not self._child.is_alive():
             self._restart()
         self._jobs.put(job)

@@ -116,8 +116,11 @@ class LoopbackHandler(BaseHTTPRequestHandler):
 
     def send(self, reply: Any) -> None:
         """Write a reply (status, body, headers, optional content_type); a client that left is fine."""
-        payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
-        data = (payload or "").encode()
+        if isinstance(reply.body, bytes):  # a file's bytes, as they are
+            data = reply.body
+        else:
+            payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+            data = (payload or "").encode()
         try:
             self.send_response(reply.status)
             self.send_header("content-type", getattr(reply, "content_type", "application/json"))

@@ -69,6 +69,8 @@ from tests.fakes.loopback import LoopbackHandler, LoopbackServer, Served
 API_PREFIX = "/api/"
 UPLOAD_PREFIX = "/upload/"
 UPLOAD_METHOD = "upload"  # how a POST of file bytes to an upload URL is named in `calls` and faults
+DOWNLOAD_PREFIX = "/files-pri/"
+DOWNLOAD_METHOD = "download"  # a GET of url_private_download: needs the bot token of the file's workspace
 ANY_METHOD = "*"
 APP_ID = "A0001"
 BOT_NAME = "plume"
@@ -176,6 +178,7 @@ class _File:
     title: str = ""
     channels: list[str] = field(default_factory=list)
     completed: bool = False
+    user: str | None = None  # who shared it (`add_file`); None: the bot uploaded it
 
 
 @dataclass
@@ -389,6 +392,19 @@ class FakeSlack(Served):
                 raise ValueError(f"user {user_id} already exists")
             self._users[user_id] = _User(user_id, team, name, tz, is_admin, is_owner, deleted)
 
+    def add_file(self, user_id: str, filename: str, content: bytes) -> tuple[str, str]:
+        """A member shares a file in their DM with the bot: (file id, DM channel id), as the
+        `file_shared` event names them. Its `url_private_download` is served here, bot token only."""
+        with self._lock:
+            user = self._user(user_id)
+            dm = self._open_dm(user)[0].id
+            file_id = self._new_id("F")
+            self._files[file_id] = _File(
+                file_id, user.team_id, filename, len(content), int(self._clock()), content=content,
+                title=filename, channels=[dm], completed=True, user=user_id,
+            )
+            return file_id, dm
+
     def add_channel(
         self,
         channel_id: str,
@@ -548,6 +564,8 @@ class FakeSlack(Served):
         if split.path.startswith(UPLOAD_PREFIX):
             method = UPLOAD_METHOD
             params: dict[str, Any] = {"file_id": split.path[len(UPLOAD_PREFIX) :], "length": len(raw)}
+        elif split.path.startswith(DOWNLOAD_PREFIX):
+            method, params = DOWNLOAD_METHOD, {"path": split.path}
         else:
             method = split.path[len(API_PREFIX) :] if split.path.startswith(API_PREFIX) else split.path
             params, parse_error = _parse_params(split.query, headers.get("content-type", ""), raw)
@@ -575,6 +593,8 @@ class FakeSlack(Served):
             return fault.reply()
         if path.startswith(UPLOAD_PREFIX):
             return self._receive_upload(call.body["file_id"], raw)
+        if path.startswith(DOWNLOAD_PREFIX):
+            return self._serve_download(path, call.token)
         handler = _METHODS.get(call.method) if path.startswith(API_PREFIX) else None
         if handler is None:
             return _Reply(404, {"ok": False, "error": "unknown_method", "req_method": call.method})
@@ -648,6 +668,18 @@ class FakeSlack(Served):
             return _Reply(404, "Not Found", content_type=TEXT_TYPE)
         pending.content = raw
         return _Reply(200, f"OK - {len(raw)}", content_type=TEXT_TYPE)
+
+    def _serve_download(self, path: str, token: str | None) -> _Reply:
+        """A file's bytes at its url_private_download, for its workspace's bot token only."""
+        match = re.fullmatch(r"/files-pri/(T\w+)-(F\w+)/download/[^/]+", path)
+        stored = self._files.get(match[2]) if match else None
+        ws = self._workspaces.get(stored.team_id) if stored else None
+        if stored is None or ws is None or stored.content is None or not stored.completed:
+            return _Reply(404, "Not Found", content_type=TEXT_TYPE)
+        if token != ws.bot_token or ws.revoked:
+            # Slack answers a missing or wrong token with its sign-in page, not the file.
+            return _Reply(200, "<html>Sign in to Slack</html>", content_type="text/html; charset=utf-8")
+        return _Reply(200, stored.content, content_type="application/zip")
 
     # ---- Web API methods (lock held) -------------------------------------------------------------
 
@@ -1224,7 +1256,7 @@ class FakeSlack(Served):
             "mimetype": mimetype,
             "filetype": filetype,
             "pretty_type": filetype.upper(),
-            "user": ws.bot_user_id,
+            "user": stored.user or ws.bot_user_id,
             "user_team": ws.team_id,
             "editable": False,
             "size": len(stored.content or b""),
@@ -1236,7 +1268,7 @@ class FakeSlack(Served):
             "display_as_bot": False,
             "username": "",
             "url_private": f"https://files.slack.com/files-pri/{ws.team_id}-{stored.id}/{name}",
-            "url_private_download": f"https://files.slack.com/files-pri/{ws.team_id}-{stored.id}/download/{name}",
+            "url_private_download": f"{self._origin}{DOWNLOAD_PREFIX}{ws.team_id}-{stored.id}/download/{name}",  # noqa: E501
             "permalink": f"https://{ws.domain}.slack.com/files/{ws.bot_user_id}/{stored.id}/{name}",
             "permalink_public": f"https://slack-files.com/{ws.team_id}-{stored.id}-0000000000",
             "comments_count": 0,

@@ -593,3 +593,21 @@ def test_stop_frees_the_port(clock: Clock) -> None:
         _ = fake.url
     with pytest.raises(urllib.error.URLError):
         WebClient(token=TOKEN, base_url=url, retry_handlers=[]).auth_test()
+
+
+def test_a_members_file_downloads_with_the_bot_token_only(fake, client):
+    file_id, dm = fake.add_file("U1", "archive.zip", b"PK\x03\x04zip bytes")
+    info = client.files_info(file=file_id)["file"]
+    assert (info["user"], info["name"], info["size"], info["ims"]) == ("U1", "archive.zip", 13, [dm])
+
+    def get(token: str | None) -> tuple[int, str, bytes]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = urllib.request.Request(info["url_private_download"], headers=headers)
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return resp.status, resp.headers["content-type"], resp.read()
+
+    assert get(TOKEN) == (200, "application/zip", b"PK\x03\x04zip bytes")
+    for token in (None, "xoxb-someone-else"):  # Slack's sign-in page, not the file
+        status, kind, body = get(token)
+        assert (status, kind.split(";")[0]) == (200, "text/html") and b"PK" not in body
+    assert [call.token for call in fake.calls_to("download")] == [TOKEN, None, "xoxb-someone-else"]

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.loopback import LoopbackHandler, LoopbackServer, Served
+from tests.fakes.x_compliance import ComplianceJobs
 
 Query = dict[str, list[str]]
 Body = dict[str, Any] | str
@@ -265,6 +266,7 @@ class FakeX(Served):
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
+        self.compliance = ComplianceJobs(self)  # batch compliance: tests/fakes/x_compliance.py
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -451,6 +453,9 @@ class FakeX(Served):
         with self._lock:
             self.requests.append(record)
             delay = _longest_match(self._delays, record.path, default=0.0)
+        if self.compliance.owns(record.path):
+            self.compliance.handle(handler, record)
+            return
         if delay and self._stopping.wait(delay):
             handler.drop()
             return

@@ -67,7 +67,9 @@ def test_a_round_of_jobs_polls_nudges_posts_the_digest_and_recaps(slack, db_url,
 def test_the_scheduler_has_every_job(settings, runtime):
     notifiers = Notifiers.fixed(runtime.sessions, slack=SlackNotifier(settings, runtime))
     scheduler = build_scheduler(settings, notifiers)
-    assert sorted(job.id for job in scheduler.get_jobs()) == ["ingest", "retention", "weekly"]
+    assert sorted(job.id for job in scheduler.get_jobs()) == ["compliance", "ingest", "retention", "weekly"]
+    # Checked hourly; each kind of compliance job runs once per UTC day (bot.services.ingest.compliance).
+    assert scheduler.get_job("compliance").trigger.interval.total_seconds() == 3600
 
 
 @pytest.mark.slow
