@@ -210,6 +210,7 @@ class FakeTeams(Served):
         self._refused: dict[str, str] = {}  # conversation -> error code
         self._faults: dict[str, deque[_Fault]] = {}
         self._per_second: int | None = None
+        self._hold = 0.0
         self._sends: dict[str, deque[float]] = {}
         self._ids = itertools.count(1_733_300_000_000)
         self._lock = threading.Lock()
@@ -358,8 +359,15 @@ class FakeTeams(Served):
             call.response = None if reply.drop else reply.body
         if reply.drop:
             handler.drop()
-        else:
-            handler.send(reply)
+            return
+        if self._hold and call.method == "POST" and reply.status in (200, 201) and "/activities" in call.path:
+            time.sleep(self._hold)  # accepted and stored: the sender hears back late (or never)
+        handler.send(reply)
+
+    def hold_after_accepting(self, seconds: float) -> None:
+        """Every accepted message is answered only `seconds` after it is stored (0: at once), so a test
+        can kill the sender between Teams accepting a message and the sender hearing so."""
+        self._hold = seconds
 
     def _reply(self, call: TeamsCall, size: int) -> _Reply:
         """The answer (lock held)."""
