@@ -7,21 +7,23 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.config import load_settings
 from bot.jobs import tasks
+from bot.messages.action_ids import ActionId
 from bot.runtime import open_runtime
 from bot.services.workspaces.chat_state import update_platform_state
+from bot.storage import repositories as repo
 from bot.storage.db import transaction
 from bot.storage.tables import DigestLog
 from tests.fakes.serve_process import REPO, free_port
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.teams_server import TENANT, TeamsCloud
-from tests.seeding import seed_posting_workspace
+from tests.seeding import post, seed_posting_workspace
 from tests.teams.activities import BOT, CHANNEL
 from tests.teams.conftest import shown, teams_env
 
@@ -135,3 +137,29 @@ def test_a_digest_in_doubt_is_posted_again_after_the_admin_is_told(cloud, tmp_pa
     assert len(digests_in(cloud.teams)) == 2  # the duplicate the admin was warned of, and no more
     again = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert "already_sent" in again.stdout and len(digests_in(cloud.teams)) == 2
+
+
+def test_a_nudge_reaches_the_one_to_one_with_its_buttons(cloud, tmp_path):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'nudge.db'}", "PLUME_OUTPUT_DIR": str(tmp_path)}
+    settings = load_settings({**database, **cloud.settings_env()})
+    runtime = open_runtime(settings)
+    seed_tenant(runtime, cloud, people=6)
+    now = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)  # Wednesday, at work in UTC
+    with transaction(runtime.sessions) as session:  # one person bursts this morning
+        account = repo.get_account_by_handle(session=session, handle_key="t0")
+        burst = [post(now - timedelta(minutes=60 - 5 * i)) for i in range(6)]
+        repo.upsert_posts(session=session, x_account_id=account.id, records=burst, source="api")
+
+    assert tasks.nudges(settings, now) == 1
+    [nudge] = cloud.teams.activities(cloud.teams.personal_id("aad-0"))
+    card = nudge["attachments"][0]["content"]
+    buttons = [a for block in card["body"] + [card] for a in block.get("actions", [])]
+    assert [b["data"]["action"] for b in buttons] == [
+        ActionId.NUDGE_THANKS,
+        ActionId.NUDGE_SNOOZE_WEEK,
+        ActionId.NUDGE_NOT_USEFUL,
+        ActionId.NUDGE_TURN_OFF,
+    ]
+    assert all(b["type"] == "Action.Execute" and b["verb"] == b["data"]["action"] for b in buttons)
+    assert all(b["data"]["value"] for b in buttons)  # the nudge's reference, for the feedback
+    assert nudge["summary"] and "posts" in shown(nudge)
