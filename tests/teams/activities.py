@@ -71,12 +71,24 @@ def channel_message(service_url: str, user: dict[str, Any], text: str, **extra: 
     )
 
 
-def installed(service_url: str, user: dict[str, Any], *, team: bool, action: str = "add", **extra: Any):
-    """Plume added to (or removed from) a team, or someone's personal scope."""
+def installed(
+    service_url: str,
+    user: dict[str, Any],
+    *,
+    team: bool,
+    action: str = "add",
+    tenant: str = TENANT,
+    channel: str = CHANNEL,
+    **extra: Any,
+):
+    """Plume added to (or removed from) a team (in `tenant`, its general channel `channel`), or
+    someone's personal scope."""
     if team:
-        conversation = {"id": CHANNEL, "conversationType": "channel"}
-        data = {"tenant": {"id": TENANT}, "team": {"id": TEAM, "name": "Marketing"}}
-        return base("installationUpdate", service_url, user, conversation, action=action, channelData=data)
+        conversation = {"id": channel, "conversationType": "channel"}
+        data = {"tenant": {"id": tenant}, "team": {"id": f"{channel}-team", "name": "Marketing"}}
+        return base(
+            "installationUpdate", service_url, user, conversation, tenant, action=action, channelData=data
+        )
     conversation = {"id": extra.pop("conversation_id"), "conversationType": "personal"}
     return base("installationUpdate", service_url, user, conversation, action=action, **extra)
 

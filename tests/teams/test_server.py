@@ -3,6 +3,7 @@ with the bot's own token (from the fake Microsoft login, through the proxy)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -215,3 +216,23 @@ def test_health_answers(teams_server):
     import requests
 
     assert requests.get(f"{teams_server.base}/healthz", timeout=5).json() == {"ok": True, "database": "ok"}
+
+
+def test_removing_plume_from_the_last_team_schedules_the_tenants_purge(teams_server):
+    tenant = "33333333-3333-3333-3333-333333333333"
+    admin, _chat = open_chat(teams_server, "aad-leaving-admin", tenant=tenant)
+    channel = "19:leaving0123456789abcdef01234567@thread.tacv2"
+    teams_server.fake.add_channel(channel, tenant=tenant)
+    where = {"tenant": tenant, "channel": channel}
+    for action in ("add", "remove"):
+        activity = installed(teams_server.fake.url, admin, team=True, action=action, **where)
+        assert teams_server.post(activity).status_code == 200
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not purge_after(teams_server, tenant):
+        time.sleep(0.05)
+    assert purge_after(teams_server, tenant)
+
+
+def purge_after(server, tenant: str) -> str | None:
+    [(settings,)] = rows(server, "select settings from workspaces where external_id = ?", tenant) or [("{}",)]
+    return json.loads(settings or "{}").get("purge_after")
