@@ -339,7 +339,7 @@ def test_help_lines_cover_every_command_in_order_and_mark_admin_ones():
 def test_settings_table():
     assert list(ADMIN_SETTINGS) == [
         "min_group_size", "burst_posts", "burst_minutes", "day_volume", "baseline_ratio", "nudges_per_day",
-        "nudges_per_week", "retention_months", "digest_day", "digest_time", "timezone",
+        "nudges_per_week", "retention_months", "digest_day", "digest_time", "timezone", "require_verified_x",
     ]  # fmt: skip
     for key, spec in ADMIN_SETTINGS.items():
         assert spec.key == key
