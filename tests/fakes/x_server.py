@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.loopback import LoopbackHandler, LoopbackServer, Served
+from tests.fakes.x_oauth import XOAuth, oauth_path
 
 Query = dict[str, list[str]]
 Body = dict[str, Any] | str
@@ -265,6 +266,7 @@ class FakeX(Served):
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
+        self.oauth = XOAuth(self)  # Sign in with X: tests/fakes/x_oauth.py
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -440,6 +442,9 @@ class FakeX(Served):
 
     def _handle(self, handler: LoopbackHandler) -> None:
         """Record, delay, answer (or drop) one request."""
+        if (oauth := oauth_path(handler.path)) is not None:
+            self.oauth.handle(handler, *oauth)
+            return
         split = urlsplit(handler.path)
         record = RecordedRequest(
             method=handler.command,
