@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.services.people import membership as people
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace, XAccount, XSignIn
+from tests.fakes.slack_requests import action_body, signed_headers
 from tests.slack.conftest import NOW, text_of
 from tests.slack.x_signin_env import CLIENT_ID, connect_url_of, start_plume, stop_plume
 
@@ -275,3 +276,27 @@ def test_pending_sign_ins_keep_only_a_hash_of_the_state(plume):
         (row,) = session.scalars(select(XSignIn)).all()
         assert state not in (row.state_hash, row.code_verifier) and len(row.state_hash) == 64
         assert (row.chat_user_id, row.handle, row.expires_at) == ("U100", "ana_x", NOW.replace(minute=10))
+
+
+def click(plume, action_id: str, value: str, user: str) -> list[dict]:
+    url = plume.urls.new()
+    body = action_body(action_id, value, user_id=user, response_url=url)
+    sent = requests.post(f"{plume.base}/slack/events", data=body, headers=signed_headers(body), timeout=10)
+    assert sent.status_code == 200
+    return plume.urls.bodies(url)
+
+
+def test_accepting_an_invitation_also_asks_to_sign_in(plume):
+    plume.command("admin invite <@U200> @ben_x", user="UADMIN")
+    (reply,) = click(plume, "invite_accept", "ben_x", user="U200")
+    assert reply["replace_original"] is True
+    plume.x.oauth.sign_in_as(22)
+    assert sign_in(connect_url_of(reply)).status_code == 200
+    (ben,) = plume.ambassadors()
+    assert (ben.chat_user_id, ben.x_account.handle, ben.x_verified_at) == ("U200", "ben_x", NOW)
+    assert ben.consent_text.startswith("Accepted an invitation.")
+
+
+def test_the_link_button_s_click_is_acknowledged_and_changes_nothing(plume):
+    assert click(plume, "x_connect", "", user="U100") == []
+    assert plume.ambassadors() == []
