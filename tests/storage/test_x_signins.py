@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
-from bot.services.people.ambassadors import ensure_workspace
+from bot.schedule import WorkSchedule
+from bot.services.delivery.outbox import claim_nudge
+from bot.services.people.ambassadors import ensure_workspace, track
 from bot.services.people.x_signin import (
     PendingSignIn,
     SignInRefused,
@@ -115,7 +117,20 @@ def test_two_racing_callbacks_use_it_once(sessions):
 
 def test_migration_0007_down_and_up(db_url):
     engine = make_engine(db_url)
-    pending(make_sessionmaker(engine))
+    sessions = make_sessionmaker(engine)
+    pending(sessions)
+    with transaction(sessions) as session:
+        workspace_id = ensure_workspace(session=session, platform="slack", external_id="T1").id
+        person = track(
+            session=session,
+            workspace_id=workspace_id,
+            handle="ana",
+            schedule=WorkSchedule(),
+            consent_text="yes",
+            consent_source="self",
+            chat_user_id="U1",
+        ).id
+    claim_nudge(sessions, person, "burst", "2026-11-17", {}, NOW)
     config = alembic_config(engine)
     command.downgrade(config, "0006")
     names = inspect(engine).get_table_names()
@@ -124,4 +139,6 @@ def test_migration_0007_down_and_up(db_url):
     command.upgrade(config, "head")
     assert "x_verified_at" in {c["name"] for c in inspect(engine).get_columns("ambassadors")}
     assert "x_signins" in inspect(engine).get_table_names()
+    with engine.connect() as conn:  # dropping the column touched no one's data
+        assert conn.execute(text("SELECT COUNT(*) FROM nudge_log")).scalar_one() == 1
     engine.dispose()
