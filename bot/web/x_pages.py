@@ -15,6 +15,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl
 
 from oauthlib.oauth2 import OAuth2Error
+from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.messages.x_signin import linked_message
@@ -40,6 +41,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,200}$")  # our states and browser nonces
 _ERROR_CODE = re.compile(r"^[a-z_]{1,40}$")
 BACK = "You can close this page and go back to chat."
 DENIED = "You chose not to authorise Plume on X."
+RACED = "Another sign-in changed this X account at the same moment. Run join again in chat."
 X_FAILED = "X did not complete the sign-in. Run join again in chat to try again."
 log = logging.getLogger(__name__)
 
@@ -136,9 +138,12 @@ def _callback(
     except XSignInFailed as failed:
         log.warning("x sign-in failed", extra={"fields": {"reason": failed.reason}})
         return page(502, "Nothing was linked", X_FAILED, BACK)
-    with transaction(runtime.sessions) as session:
-        ambassador = link_verified(session=session, pending=pending, signed_in=signed_in, now=now)
-        handle, schedule = ambassador.x_account.handle, schedule_of(ambassador)
+    try:
+        with transaction(runtime.sessions) as session:
+            ambassador = link_verified(session=session, pending=pending, signed_in=signed_in, now=now)
+            handle, schedule = ambassador.x_account.handle, schedule_of(ambassador)
+    except IntegrityError:  # another sign-in linked the same account at the same moment
+        raise SignInRefused(RACED, 409, "concurrent_link") from None
     log.info("x account linked", extra={"fields": {"workspace": pending.workspace_id}})
     _tell_chat(notifiers, pending, handle, schedule)
     lines = [f"Plume now tracks your X account @{handle}, verified by your sign-in."]
