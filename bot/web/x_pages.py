@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import Settings
 from bot.messages.x_signin import linked_message
 from bot.runtime import Runtime
+from bot.schedule import WorkSchedule
 from bot.services.delivery.notifiers import Notifiers
 from bot.services.people.ambassadors import schedule_of
 from bot.services.people.x_signin import (
@@ -152,7 +153,9 @@ def _callback(
     return page(200, "Your X account is linked", *lines, BACK)
 
 
-def _tell_chat(notifiers: Notifiers | None, pending: PendingSignIn, handle: str, schedule) -> None:
+def _tell_chat(
+    notifiers: Notifiers | None, pending: PendingSignIn, handle: str, schedule: WorkSchedule
+) -> None:
     """The confirmation in chat, best effort: a failure is logged and the link stands."""
     try:
         notifier = notifiers.notifier_for(pending.workspace_id) if notifiers else None

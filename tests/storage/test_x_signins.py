@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from bot.schedule import WorkSchedule
 from bot.services.delivery.outbox import claim_nudge
@@ -21,6 +21,7 @@ from bot.services.people.x_signin import (
     start_signin,
 )
 from bot.storage.db import alembic_config, make_engine, make_sessionmaker, transaction
+from bot.storage.tables import Ambassador
 
 pytestmark = pytest.mark.both_backends  # conditional UPDATEs under each backend's own locking
 
@@ -141,4 +142,19 @@ def test_migration_0007_down_and_up(db_url):
     assert "x_signins" in inspect(engine).get_table_names()
     with engine.connect() as conn:  # dropping the column touched no one's data
         assert conn.execute(text("SELECT COUNT(*) FROM nudge_log")).scalar_one() == 1
+    engine.dispose()
+
+
+def test_the_operator_s_track_stays_unverified(cli, tmp_path):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "LOG_LEVEL": "WARNING",
+        "X_CLIENT_ID": "cid",
+        "PLUME_PUBLIC_URL": "https://plume.example",
+    }
+    assert cli(env, "track", "alice").returncode == 0
+    engine = make_engine(env["DATABASE_URL"])
+    with transaction(make_sessionmaker(engine)) as session:
+        (alice,) = session.scalars(select(Ambassador)).all()
+        assert (alice.x_verified_at, alice.consent_source) == (None, "operator")
     engine.dispose()
