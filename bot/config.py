@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     TEAMS_OPENID_METADATA_URL: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
     # Where people's browsers and Teams reach Plume: chart images (Teams), sign-in pages (X).
     PLUME_PUBLIC_URL: str | None = None
+    # Sign in with X (OAuth 2.0, PKCE): set, joining links only the X account the person signs in to.
+    # A secret makes a confidential client (Basic auth at the token endpoint); none, a public one.
+    X_CLIENT_ID: str | None = None
+    X_CLIENT_SECRET: SecretStr | None = None
+    X_AUTHORIZE_URL: str = "https://x.com/i/oauth2/authorize"
 
     @property
     def serves_many_workspaces(self) -> bool:
@@ -79,7 +84,21 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
 
-    @field_validator("X_API_URL", "SLACK_API_URL", "TEAMS_LOGIN_URL", "TEAMS_OPENID_METADATA_URL")
+    @property
+    def x_signin_configured(self) -> bool:
+        """Sign in with X is set up (a client id; PLUME_PUBLIC_URL is then required too)."""
+        return bool(self.X_CLIENT_ID)
+
+    @field_validator("X_CLIENT_ID")
+    @classmethod
+    def _signin_needs_public_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and not info.data.get("PLUME_PUBLIC_URL"):
+            raise ValueError("needs PLUME_PUBLIC_URL too: X sends people back there after they sign in")
+        return value
+
+    @field_validator(
+        "X_API_URL", "X_AUTHORIZE_URL", "SLACK_API_URL", "TEAMS_LOGIN_URL", "TEAMS_OPENID_METADATA_URL"
+    )
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

@@ -6,11 +6,13 @@ import logging
 import re
 import sys
 
-_SECRET = re.compile(r"(Bearer\s+|xox[abposr]-|xapp-)[A-Za-z0-9%._\-]+")
+# Also Sign in with X's one-time `state` and `code` in URLs (slack_sdk logs message bodies at DEBUG,
+# and the join reply's button carries the state).
+_SECRET = re.compile(r"(Bearer\s+|xox[abposr]-|xapp-|[?&](?:state|code)=)[A-Za-z0-9%._\-]+")
 
 
 def redact(text: str) -> str:
-    """Mask bearer tokens and Slack tokens in a piece of text."""
+    """Mask bearer tokens, Slack tokens and sign-in states or codes in a piece of text."""
     return _SECRET.sub(lambda m: m.group(1) + "***", text)
 
 
@@ -54,5 +56,5 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "matplotlib", "alembic"):
+    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "matplotlib", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -22,6 +22,7 @@ from bot.messages.replies import (
     status_message,
     week_message,
 )
+from bot.messages.x_signin import connect_message, linked_message
 from bot.metrics.program import ProgramWeek
 from bot.metrics.report import Baseline, PersonWeek, WeekFigures, WeekReport
 from bot.schedule import WorkSchedule
@@ -143,4 +144,8 @@ MESSAGES = {
     "error": notice(
         "Plume", "Hours '9 to 5' are not like 09:00-18:00.\nTry: `/plume hours 09:00-18:00`", kind="error"
     ),
+    "x_connect": connect_message(
+        "ana", "By typing `/plume join @ana` you agree…", "https://plume.example/x/connect?state=S_1", 10
+    ),
+    "x_linked": linked_message("ana_x", "ana", SCHEDULE),
 }

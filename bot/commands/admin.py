@@ -90,6 +90,11 @@ def do_settings(cmd: g.AdminSettings, ctx: ChatContext, deps: CoreDeps) -> Messa
         workspace = session.get(Workspace, ctx.workspace_id)
         if cmd.key is None:
             return settings_message(workspace_settings(workspace))
+        if cmd.key == "require_verified_x" and cmd.value and not deps.settings.x_signin_configured:
+            raise PlumeError(
+                "Sign in with X is not set up on this Plume (X_CLIENT_ID), so nobody could join: "
+                "ask the operator to set it up first (README: Install in Slack)."
+            )
         settings = set_setting(session=session, workspace=workspace, key=cmd.key, value=cmd.value)
     return settings_message(settings)
 

@@ -10,9 +10,12 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from bot.commands import grammar as g
 from bot.commands.consent import join_consent, stored_consent
 from bot.commands.context import ChatContext, CoreDeps
+from bot.errors import PlumeError
 from bot.messages.action_ids import ActionId
 from bot.messages.model import Message
 from bot.messages.replies import (
@@ -24,12 +27,15 @@ from bot.messages.replies import (
     week_message,
 )
 from bot.messages.text import Text, hint, text
+from bot.messages.x_signin import connect_message
 from bot.metrics.weeks import week_label
 from bot.services.people import membership as people
 from bot.services.people.ambassadors import schedule_of
 from bot.services.people.export import export_csv
+from bot.services.people.x_signin import STATE_TTL, start_signin
 from bot.services.reports.stats import week_stats
 from bot.services.workspaces.settings import workspace_settings
+from bot.sources.x_oauth import connect_url
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 
@@ -44,22 +50,57 @@ def join_with_consent(
     ctx: ChatContext, deps: CoreDeps, handle: str, consent: Callable[[str, int], Text]
 ) -> Message:
     """Opt the caller in: the wording shown is the consent recorded, as they read it on their platform.
-    Used by `join` and by accepting an admin's invitation."""
+    Used by `join` and by accepting an admin's invitation. With Sign in with X set up, nothing is
+    tracked yet: the reply carries the button to sign in, and the callback links the account."""
     handle = handle.lstrip("@")
     tz = ctx.timezone() or "UTC"
     with transaction(deps.runtime.sessions) as session:
-        min_group = workspace_settings(session.get(Workspace, ctx.workspace_id))["min_group_size"]
-        wording = consent(handle, min_group)
+        settings = workspace_settings(session.get(Workspace, ctx.workspace_id))
+        wording = consent(handle, settings["min_group_size"])
+        stored = stored_consent(wording, ctx.command_prefix)
+        if deps.settings.x_signin_configured:
+            return _connect_reply(session, ctx, deps, handle, tz, stored, wording)
+        if settings["require_verified_x"] and not people.is_member(
+            session=session, workspace_id=ctx.workspace_id, chat_user_id=ctx.user_id
+        ):
+            raise PlumeError(SIGNIN_REQUIRED)
         amb = people.join(
             session=session,
             workspace_id=ctx.workspace_id,
             chat_user_id=ctx.user_id,
             handle=handle,
             tz=tz,
-            consent_text=stored_consent(wording, ctx.command_prefix),
+            consent_text=stored,
         )
         archive_mb = deps.settings.PLUME_MAX_ARCHIVE_BYTES // 2**20
         return joined_message(amb.x_account.handle, schedule_of(amb), wording, archive_mb)
+
+
+SIGNIN_REQUIRED = (
+    "This program asks people to sign in to X to join, and Sign in with X is not set up on this "
+    "Plume (X_CLIENT_ID). Ask your program admin."
+)
+
+
+def _connect_reply(
+    session: Session, ctx: ChatContext, deps: CoreDeps, handle: str, tz: str, stored: str, wording: Text
+) -> Message:
+    """A pending sign-in for the caller, and the reply with its button."""
+    name = people.check_can_switch_to(
+        session=session, workspace_id=ctx.workspace_id, chat_user_id=ctx.user_id, handle=handle
+    )
+    state = start_signin(
+        session=session,
+        workspace_id=ctx.workspace_id,
+        platform=ctx.platform,
+        chat_user_id=ctx.user_id,
+        handle=name,
+        tz=tz,
+        consent_text=stored,
+        now=deps.clock(),
+    )
+    minutes = int(STATE_TTL.total_seconds() // 60)
+    return connect_message(name, wording, connect_url(deps.settings, state), minutes)
 
 
 def do_join(cmd: g.Join, ctx: ChatContext, deps: CoreDeps) -> Message:

@@ -30,10 +30,10 @@ class SettingSpec:
     """A workspace setting an admin may change: its type, allowed values, meaning and parser."""
 
     key: str
-    kind: Literal["int", "float", "weekday", "time", "timezone"]
+    kind: Literal["int", "float", "weekday", "time", "timezone", "switch"]
     allowed: str
     description: str
-    parse: Callable[[str], int | float | str]  # raises InvalidInput on a bad value
+    parse: Callable[[str], int | float | str | bool]  # raises InvalidInput on a bad value
 
 
 _DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -72,6 +72,16 @@ def _clock(text: str) -> int:
     return int(match[1]) * 60 + int(match[2])
 
 
+def _switch(text: str) -> bool:
+    """`true`/`on`/`yes` or `false`/`off`/`no`, any case."""
+    word = text.casefold()
+    if word in ("true", "on", "yes"):
+        return True
+    if word in ("false", "off", "no"):
+        return False
+    raise InvalidInput(text)
+
+
 def _whole_setting(key: str, low: int, high: int, description: str) -> SettingSpec:
     """A whole-number setting."""
     allowed = f"a whole number from {low} to {high}"
@@ -107,6 +117,13 @@ ADMIN_SETTINGS: dict[str, SettingSpec] = {
             "an IANA zone like Europe/Paris",
             "Zone of digest day and time.",
             canonical_zone,
+        ),
+        SettingSpec(
+            "require_verified_x",
+            "switch",
+            "true or false",
+            "New joins must sign in to X to prove the account is theirs.",
+            _switch,
         ),
     )
 }

@@ -19,3 +19,4 @@ class ActionId(StrEnum):
     NUDGE_SNOOZE_WEEK = "nudge_snooze_week"
     NUDGE_NOT_USEFUL = "nudge_not_useful"
     NUDGE_TURN_OFF = "nudge_turn_off"
+    X_CONNECT = "x_connect"  # a link button to Plume's Sign in with X page

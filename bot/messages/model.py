@@ -70,12 +70,14 @@ class ActionStyle(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A button; every platform's listeners route its `action_id`, and get `value` back."""
+    """A button; every platform's listeners route its `action_id`, and get `value` back. With a `url`
+    it is a link button: it opens that page in the browser (the platform may still report the click)."""
 
     action_id: ActionId
     label: str
     value: str = ""
     style: ActionStyle = ActionStyle.DEFAULT
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

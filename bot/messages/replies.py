@@ -172,7 +172,9 @@ def status_message(figures: dict[str, Any]) -> Message:
 
 def settings_message(settings: dict[str, Any]) -> Message:
     """`/plume admin settings`: every key and its value."""
-    facts = tuple(Fact(k, str(v)) for k, v in sorted(settings.items()))
+    # Switches read as an admin types them (`true`, not Python's `True`).
+    shown = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in settings.items()}
+    facts = tuple(Fact(k, v) for k, v in sorted(shown.items()))
     return Message(
         kind="settings",
         title="Program settings",

@@ -27,7 +27,7 @@ def render_message(message: Message) -> str:
     if message.context:
         lines += [""] + [textwrap.fill(str(c), WIDTH, subsequent_indent="  ") for c in message.context]
     if message.actions:
-        lines += ["", "  ".join(f"[ {a.label} ]" for a in message.actions)]
+        lines += ["", "  ".join(f"[ {a.label}{f' {a.url}' if a.url else ''} ]" for a in message.actions)]
     if message.footer:
         lines += ["", textwrap.fill(str(message.footer), WIDTH)]
     return "\n".join(lines)

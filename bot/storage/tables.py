@@ -125,6 +125,8 @@ class Ambassador(Base):
     consent_at: Mapped[datetime] = mapped_column(UTC_DT)
     consent_text: Mapped[str] = mapped_column(Text)
     consent_source: Mapped[str] = mapped_column(String(16))
+    # When they proved, by signing in to X, that the account is theirs; None: taken on their word.
+    x_verified_at: Mapped[datetime | None] = mapped_column(UTC_DT)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     work_start: Mapped[int] = mapped_column(Integer, default=540)
     work_end: Mapped[int] = mapped_column(Integer, default=1080)
@@ -272,3 +274,24 @@ class ChatConversation(Base):
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(512))
     updated_at: Mapped[datetime] = mapped_column(UTC_DT)
+
+
+class XSignIn(Base):
+    """A pending Sign in with X: single-use, bound to one chat person of one workspace and to the
+    browser that opened it, expiring after ten minutes. Only a hash of the `state` is kept; the PKCE
+    verifier must survive between the two requests, so it lives here (it is worthless without a code)."""
+
+    __tablename__ = "x_signins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_user_id: Mapped[str] = mapped_column(String(64))
+    handle: Mapped[str] = mapped_column(String(64))  # as typed in `join`; the signed-in account wins
+    timezone: Mapped[str] = mapped_column(String(64))
+    consent_text: Mapped[str] = mapped_column(Text)  # the wording shown in chat
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTC_DT)
+    expires_at: Mapped[datetime] = mapped_column(UTC_DT)
+    used_at: Mapped[datetime | None] = mapped_column(UTC_DT)

@@ -136,6 +136,8 @@ def register(app: App, deps: SlackDeps) -> None:
         lambda body, respond, client: handle_invite_accept(body, respond, client, deps),
     )
     on(ActionId.INVITE_DECLINE, handle_invite_decline)
+    # A link button opens its page in the browser; Slack still sends the click, which wants an ack.
+    app.action(ActionId.X_CONNECT)(_ack)
     for action_id, feedback in (
         (ActionId.NUDGE_THANKS, "thanks"),
         (ActionId.NUDGE_SNOOZE_WEEK, "snooze"),

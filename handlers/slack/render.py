@@ -102,10 +102,15 @@ def _section_blocks(section: Section) -> list[Block]:
 
 
 def _button(action: Action) -> ButtonElement:
-    """A button; the style is only set when it is one Slack knows."""
+    """A button; the style is only set when it is one Slack knows. A link button carries its `url`
+    (Slack opens it, and still sends the click, which actions.py acknowledges)."""
     style = None if action.style is ActionStyle.DEFAULT else str(action.style)
     return ButtonElement(
-        text=_clip(action.label, 75), action_id=str(action.action_id), value=action.value[:2000], style=style
+        text=_clip(action.label, 75),
+        action_id=str(action.action_id),
+        value=action.value[:2000],
+        style=style,
+        url=action.url[:3000] if action.url else None,
     )
 
 

@@ -7,6 +7,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -14,8 +15,13 @@ from sqlalchemy import text
 from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask
 
+import bot.platforms  # noqa: F401  registers every platform's notifier (sign-in confirmations)
+from bot.commands.context import utc_now
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
+from bot.services.delivery.notifiers import Notifiers, notifier_registry
+from bot.web.x_pages import PATHS as X_PATHS
+from bot.web.x_pages import x_signin_page
 from handlers.slack.app import build_app
 from handlers.slack.commands import answer_job
 from handlers.slack.front import guard_events, log_refusal, refuse
@@ -28,15 +34,24 @@ log = logging.getLogger(__name__)
 UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
-def create_wsgi(settings: Settings, runtime: Runtime | None = None, **app_options: Any) -> Callable:
-    """The WSGI application: Slack routes to Bolt, /healthz answered here."""
+def create_wsgi(
+    settings: Settings,
+    runtime: Runtime | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    **app_options: Any,
+) -> Callable:
+    """The WSGI application: Slack routes to Bolt; /healthz and Sign in with X's pages answered here."""
     runtime = runtime or open_runtime(settings)
     app = build_app(settings, runtime, **app_options)  # refuses to start without a signing secret
     bolt = SlackRequestHandler(app)
+    notifiers = notifier_registry.build(settings, runtime)  # every platform's: a person may be on Teams
 
     def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             return _health(runtime, start_response)
+        if environ.get("PATH_INFO") in X_PATHS:
+            return _x_signin(settings, runtime, notifiers, clock(), environ, start_response)
         try:
             return bolt(environ, start_response)
         except UNREADABLE:
@@ -47,6 +62,29 @@ def create_wsgi(settings: Settings, runtime: Runtime | None = None, **app_option
 
     secret = settings.SLACK_SIGNING_SECRET.get_secret_value() if settings.SLACK_SIGNING_SECRET else ""
     return guard_events(application, secret, settings.PLUME_MAX_BODY_BYTES)
+
+
+def _x_signin(
+    settings: Settings,
+    runtime: Runtime,
+    notifiers: Notifiers,
+    now: datetime,
+    environ: dict[str, Any],
+    start_response: Callable,
+) -> Iterable[bytes]:
+    """A browser on /x/connect or /x/callback (not Slack: unsigned, like /healthz)."""
+    answer = x_signin_page(
+        settings,
+        runtime,
+        method=environ.get("REQUEST_METHOD", ""),
+        path=environ.get("PATH_INFO", ""),
+        query=environ.get("QUERY_STRING", ""),
+        cookie_header=environ.get("HTTP_COOKIE", ""),
+        now=now,
+        notifiers=notifiers,
+    )
+    start_response(answer.status_line, [*answer.headers, ("Content-Length", str(len(answer.body)))])
+    return [answer.body]
 
 
 def _health(runtime: Runtime, start_response: Callable) -> Iterable[bytes]:

@@ -339,12 +339,16 @@ def test_help_lines_cover_every_command_in_order_and_mark_admin_ones():
 def test_settings_table():
     assert list(ADMIN_SETTINGS) == [
         "min_group_size", "burst_posts", "burst_minutes", "day_volume", "baseline_ratio", "nudges_per_day",
-        "nudges_per_week", "retention_months", "digest_day", "digest_time", "timezone",
+        "nudges_per_week", "retention_months", "digest_day", "digest_time", "timezone", "require_verified_x",
     ]  # fmt: skip
     for key, spec in ADMIN_SETTINGS.items():
         assert spec.key == key
         assert spec.description and spec.allowed
     assert ADMIN_SETTINGS["timezone"].parse("asia/tokyo") == "Asia/Tokyo"
+    assert parse("admin settings require_verified_x TRUE") == AdminSettings("require_verified_x", True)
+    assert parse("admin settings require_verified_x off") == AdminSettings("require_verified_x", False)
+    with pytest.raises(CommandError, match="`require_verified_x` must be true or false"):
+        parse("admin settings require_verified_x maybe")
     with pytest.raises(InvalidInput):
         ADMIN_SETTINGS["burst_posts"].parse("1")
 
@@ -649,6 +653,9 @@ def setting_values(draw):
     if key == "digest_time":
         hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
         return key, f"{hour:02d}:{minute:02d}", hour * 60 + minute
+    if key == "require_verified_x":
+        word = draw(st.sampled_from(["true", "on", "yes", "false", "off", "no"]))
+        return key, draw(cased(word)), word in ("true", "on", "yes")
     zone = draw(st.sampled_from(ZONES))
     return key, zone, zone
 

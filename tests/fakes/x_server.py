@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.loopback import LoopbackHandler, LoopbackServer, Served
 from tests.fakes.x_compliance import ComplianceJobs
+from tests.fakes.x_oauth import XOAuth, oauth_path
 
 Query = dict[str, list[str]]
 Body = dict[str, Any] | str
@@ -267,6 +268,7 @@ class FakeX(Served):
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self.compliance = ComplianceJobs(self)  # batch compliance: tests/fakes/x_compliance.py
+        self.oauth = XOAuth(self)  # Sign in with X: tests/fakes/x_oauth.py
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -442,6 +444,9 @@ class FakeX(Served):
 
     def _handle(self, handler: LoopbackHandler) -> None:
         """Record, delay, answer (or drop) one request."""
+        if (oauth := oauth_path(handler.path)) is not None:
+            self.oauth.handle(handler, *oauth)
+            return
         split = urlsplit(handler.path)
         record = RecordedRequest(
             method=handler.command,

@@ -101,6 +101,8 @@ def target(tmp_path_factory, sqlite_template) -> Iterator[Target]:
                 "SLACK_CLIENT_ID": "111.222",
                 "SLACK_CLIENT_SECRET": "secret",
                 "LOG_LEVEL": "WARNING",
+                "X_CLIENT_ID": "x-client",  # Sign in with X's pages on, to be fuzzed too
+                "PLUME_PUBLIC_URL": "https://plume.example",
             }
         )
         runtime = open_runtime(settings_)

@@ -4,11 +4,16 @@ writes nothing. Examples per test: the `ci` profile in `make test`, thousands un
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.services.people.ambassadors import ensure_workspace
+from bot.services.people.x_signin import start_signin
+from bot.storage.db import transaction
 from tests.security.conftest import FUZZ
 from tests.security.payloads import JSON, slack_bodies
 from tests.security.wire import (
@@ -32,6 +37,11 @@ PATHS = [
     "/SLACK/EVENTS",
     "/slack/events?x=1",
     "/healthz?x=%ff",
+    "/x/connect",
+    "/x/callback",
+    "/x/connect?state=%ff%00",
+    "/x/callback?state=" + "A" * 43 + "&code=1&error=access_denied",
+    "/x/",
 ]
 METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "BREW"]
 CONTENT_TYPES = [
@@ -142,3 +152,37 @@ def test_truncated_bodies(target, body, missing, sign):
     answer = send(target.port, request_bytes("POST", "/slack/events", headers, raw), half_close=True)
     assert answer.status is None or 400 <= answer.status < 500, answer
     check_logs(target.log.records)
+
+
+@pytest.fixture(scope="module")
+def real_state(target) -> str:
+    """One pending sign-in, so the fuzzed links can name a state Plume made."""
+    with transaction(target.runtime.sessions) as session:
+        workspace = ensure_workspace(session=session, platform="slack", external_id="T0001")
+        return start_signin(
+            session=session,
+            workspace_id=workspace.id,
+            platform="slack",
+            chat_user_id="U100",
+            handle="ana",
+            tz="UTC",
+            consent_text="shown",
+            now=datetime.now(UTC),
+        )
+
+
+@FUZZ
+@given(
+    params=st.dictionaries(st.sampled_from(["code", "state", "error", "x"]), oauth_values, max_size=3),
+    real=st.booleans(),
+    path=st.sampled_from(["/x/connect", "/x/callback"]),
+    cookie=st.sampled_from(
+        ["", "plume_x_signin=", "plume_x_signin=" + "b" * 43, "a=b; plume_x_signin=%ff", ";;="]
+    ),
+)
+def test_x_signin_pages_with_strange_parameters(target, real_state, params, real, path, cookie):
+    """Sign in with X's pages, with or without a state Plume made, any other parameter and cookie."""
+    if real:
+        params = {**params, "state": real_state}
+    headers = [("Cookie", cookie)] if cookie else []
+    run(target, "GET", f"{path}?{urlencode(params)}", headers, b"", signed_request=False)

@@ -42,6 +42,8 @@ def served(tmp_path_factory):
             SLACK_BOT_TOKEN="",
             SLACK_CLIENT_ID="111.222",
             SLACK_CLIENT_SECRET="secret",
+            X_CLIENT_ID="x-client",
+            PLUME_PUBLIC_URL="https://plume.example",
         )
         from bot.storage.db import migrate
 

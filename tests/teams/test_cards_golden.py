@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.messages.action_ids import ActionId
-from bot.messages.model import Action, ActionStyle, Image, Message, Section
+from bot.messages.model import Image
 from bot.messages.replies import notice
 from bot.messages.text import Mention, text
 from handlers.teams.cards import MAX_CARD_BYTES, card_json, to_card, wire_size
@@ -27,33 +25,16 @@ GOLDEN = Path(__file__).parent / "golden"
 CHART_URLS = {"/tmp/trend.png": "https://plume.example/charts/trend.0123abcd.png"}
 
 
-@dataclass(frozen=True, slots=True)
-class LinkAction(Action):
-    """A button that opens a page, as the model may grow (`Action.url`): `to_card` reads it by name."""
-
-    url: str | None = None
-
-
 def chart_url(image: Image) -> str | None:
     """The signed public URL of a chart the test 'serves'; any other chart has none."""
     return CHART_URLS.get(image.path)
 
 
-# Messages only Teams shows differently: a mention of a person, and a button that opens a page.
+# Messages only Teams shows differently: a mention of a person.
 TEAMS_ONLY = {
     "invited": notice(
         "Plume",
         text("I asked ", Mention("29:1a2b3c-aad"), " privately. Nothing is tracked unless they accept."),
-    ),
-    "connect": Message(
-        kind="connect",
-        title="Connect your X account",
-        fallback="Connect your X account",
-        sections=(Section(text="Plume reads only public posts and metrics."),),
-        actions=(
-            LinkAction(ActionId.CANCEL, "Connect X", url="https://plume.example/x/connect?state=abc"),
-            Action(ActionId.CANCEL, "Not now", value="cancel", style=ActionStyle.DEFAULT),
-        ),
     ),
 }
 CARDS = {**MESSAGES, **TEAMS_ONLY}

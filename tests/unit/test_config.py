@@ -48,3 +48,22 @@ def test_empty_values_mean_default(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "")
     assert load_settings().DATABASE_URL == DEFAULT_DATABASE_URL
     assert load_settings({"PORT": ""}).PORT == 3000
+
+
+def test_sign_in_with_x_settings():
+    settings = load_settings({"X_CLIENT_ID": "cid", "PLUME_PUBLIC_URL": "https://plume.example/"})
+    assert settings.x_signin_configured and settings.X_AUTHORIZE_URL == "https://x.com/i/oauth2/authorize"
+    assert settings.X_CLIENT_SECRET is None and not load_settings({}).x_signin_configured
+    with pytest.raises(ConfigError, match=r"X_CLIENT_ID: .*needs PLUME_PUBLIC_URL"):
+        load_settings({"X_CLIENT_ID": "cid"})
+    with pytest.raises(ConfigError, match="X_AUTHORIZE_URL"):
+        load_settings({"X_AUTHORIZE_URL": "x.com/i/oauth2/authorize"})
+    secret = load_settings({"X_CLIENT_SECRET": "s3cret"})
+    assert "s3cret" not in repr(secret)
+
+
+def test_sign_in_states_and_codes_are_masked_in_logs():
+    from bot.logs import redact
+
+    line = "GET /x/callback?state=AbC_-12&code=xYz.9 and https://p/x/connect?state=Q1"
+    assert redact(line) == "GET /x/callback?state=***&code=*** and https://p/x/connect?state=***"

@@ -113,4 +113,5 @@ def _profile_fields(ambassador: Ambassador) -> list[tuple[str, object]]:
         ("nudge_overrides", json.dumps(ambassador.nudge_overrides or {}, sort_keys=True, default=str)),
         ("recap_enabled", ambassador.recap_enabled),
         ("home_chart_file", ambassador.home_file_id or ""),
+        ("x_verified_at", _cell(ambassador.x_verified_at)),  # when they proved the account by signing in
     ]

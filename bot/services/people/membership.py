@@ -39,6 +39,29 @@ def me(*, session: Session, workspace_id: int, chat_user_id: str) -> Ambassador:
     return ambassador
 
 
+def _current(session: Session, workspace_id: int, chat_user_id: str) -> Ambassador | None:
+    return session.scalars(
+        select(Ambassador).where(
+            Ambassador.workspace_id == workspace_id, Ambassador.chat_user_id == chat_user_id
+        )
+    ).first()
+
+
+def is_member(*, session: Session, workspace_id: int, chat_user_id: str) -> bool:
+    """Whether the caller has joined in this workspace."""
+    return _current(session, workspace_id, chat_user_id) is not None
+
+
+def check_can_switch_to(*, session: Session, workspace_id: int, chat_user_id: str, handle: str) -> str:
+    """The normalised handle, unless the caller already tracks another account (leave first)."""
+    name = normalize_handle(handle)
+    current = _current(session, workspace_id, chat_user_id)
+    if current is not None and current.x_account.handle_key != name.lower():
+        tracked = current.x_account.handle
+        raise InvalidInput(text(f"You already track @{tracked}. ", hint("leave"), " first to switch."))
+    return name
+
+
 def join(
     *,
     session: Session,
@@ -50,18 +73,14 @@ def join(
     now: datetime | None = None,
 ) -> Ambassador:
     """Opt the caller in under their own consent, with the exact wording they were shown."""
-    name = normalize_handle(handle)
-    current = session.scalars(
-        select(Ambassador).where(
-            Ambassador.workspace_id == workspace_id, Ambassador.chat_user_id == chat_user_id
-        )
-    ).first()
-    if current is not None and current.x_account.handle_key != name.lower():
-        tracked = current.x_account.handle
-        raise InvalidInput(text(f"You already track @{tracked}. ", hint("leave"), " first to switch."))
+    name = check_can_switch_to(
+        session=session, workspace_id=workspace_id, chat_user_id=chat_user_id, handle=handle
+    )
+    current = _current(session, workspace_id, chat_user_id)
     # Another chat person tracking this handle, in any workspace, means it is not yours to claim: a
-    # second claim would show their figures and archive to you. (Proof of ownership is a later step;
-    # operator-tracked rows, with no chat person, do not block.)
+    # second claim would show their figures and archive to you. (With Sign in with X set up, joins go
+    # through bot.services.people.x_signin instead, where the proof decides; operator-tracked rows, with
+    # no chat person, do not block.)
     taken = session.scalars(
         select(Ambassador)
         .join(XAccount, Ambassador.x_account_id == XAccount.id)

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "digest_day": 0,
     "digest_time": 9 * 60,
     "timezone": "UTC",
+    "require_verified_x": False,  # new joins must sign in to X (needs X_CLIENT_ID)
 }
 
 

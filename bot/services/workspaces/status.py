@@ -21,8 +21,18 @@ def program_status(
     posts = session.scalar(select(func.count()).select_from(Post).where(Post.x_account_id.in_(members)))
     workspace = session.get(Workspace, workspace_id)
     last_poll = max((a.last_polled_at for a in accounts if a.last_polled_at), default=None)
+    verified = session.scalar(
+        select(func.count())
+        .select_from(Ambassador)
+        .where(Ambassador.workspace_id == workspace_id, Ambassador.x_verified_at.is_not(None))
+    )
+    people = session.scalar(
+        select(func.count()).select_from(Ambassador).where(Ambassador.workspace_id == workspace_id)
+    )
     figures: dict[str, object] = {
         "Ambassadors": len(accounts),
+        "Verified by X sign-in": int(verified or 0),
+        "Not verified": int(people or 0) - int(verified or 0),
         "Posts stored": int(posts or 0),
         "Digest channel": workspace.digest_channel or "not set",
         "Last poll": last_poll.strftime("%Y-%m-%d %H:%M UTC") if last_poll else "never",
