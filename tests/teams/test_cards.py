@@ -21,7 +21,6 @@ from handlers.teams.card_text import JOINER, escape_markdown
 from handlers.teams.cards import MAX_CARD_BYTES, card_json, fallback_text, to_card, wire_size
 from tests.messages_catalog import DIGEST, MESSAGES
 from tests.teams.card_schema import schema_errors
-from tests.teams.test_cards_golden import LinkAction
 
 HOSTILE = (
     "[click](http://evil) **bold** _it_ \\ 🎉 \u200fשלום\u200e <at>Boss</at> <b>x</b>\n# h\n- item\n1. one"
@@ -106,7 +105,7 @@ def test_nudge_buttons_are_execute_actions_with_verb_and_data():
     ],
 )
 def test_a_button_with_a_url_opens_it_when_it_is_a_web_url(url, expected):
-    message = Message("x", "t", "f", actions=(LinkAction(ActionId.CANCEL, "Go", url=url),))
+    message = Message("x", "t", "f", actions=(Action(ActionId.CANCEL, "Go", url=url),))
     card = card_json(message)
     assert [(a["type"], a.get("url")) for s in of_type(card, "ActionSet") for a in s["actions"]] == expected
 
