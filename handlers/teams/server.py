@@ -1,7 +1,7 @@
 """`python -m bot teams`: Teams on its own ASGI server. POST /api/messages (Bot Framework activities,
-through the SDK), GET /healthz, GET /charts/<token>.png and GET /exports/<token>.csv (signed links).
-Plume builds the FastAPI app and runs uvicorn itself, with every option explicit (the SDK's own
-server binds 0.0.0.0 on $PORT)."""
+through the SDK), GET /healthz, GET /charts/<token>.png and GET /exports/<token>.csv (signed links),
+and Sign in with X's GET /x/connect and /x/callback. Plume builds the FastAPI app and runs uvicorn
+itself, with every option explicit (the SDK's own server binds 0.0.0.0 on $PORT)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
-from bot.services.delivery.notifiers import Notifier
+from bot.services.delivery.notifiers import Notifier, notifier_registry
+from bot.web.x_pages import x_signin_page
 from handlers.teams.charts import charts_router
 from handlers.teams.context import TeamsDeps
 from handlers.teams.downloads import exports_router
@@ -59,7 +60,37 @@ def create_asgi(
 
     api.include_router(charts_router(settings))
     api.include_router(exports_router(settings, runtime))
+    api.include_router(x_signin_router(settings, runtime, deps.pool, deps.clock))
     return api
+
+
+def x_signin_router(settings: Settings, runtime: Runtime, pool, clock) -> APIRouter:
+    """GET /x/connect and /x/callback (Sign in with X), the same pages as on Slack's server: a person
+    may reach either, so the confirmation goes through every platform's notifier."""
+    notifiers = notifier_registry.build(settings, runtime)
+    router = APIRouter()
+
+    @router.api_route("/x/{page}", methods=["GET", "HEAD", "POST", "PUT", "DELETE"], include_in_schema=False)
+    async def x_page(request: Request) -> Response:
+        def answer():
+            return x_signin_page(
+                settings,
+                runtime,
+                method=request.method,
+                path=request.url.path,
+                query=request.url.query,
+                cookie_header=request.headers.get("cookie", ""),
+                now=clock(),
+                notifiers=notifiers,
+            )
+
+        page = await asyncio.get_running_loop().run_in_executor(pool, answer)
+        response = Response(page.body, status_code=page.status)
+        for name, value in page.headers:
+            response.headers.append(name, value)
+        return response
+
+    return router
 
 
 def _database_answers(runtime: Runtime) -> bool:
