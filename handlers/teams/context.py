@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.commands.context import ChatContext, CoreDeps, PlatformWords, utc_now
 from bot.config import Settings
 from bot.messages.model import Message
@@ -65,6 +67,13 @@ def arrive(deps: TeamsDeps, turn: Turn) -> int:
     """The tenant's Plume workspace, created on first contact, with the conversation reference Teams
     just gave (service URL, bot id; the person's 1:1). Only verified activities get here, so only a
     service URL Teams signed for is ever stored, and only those receive the bot's token."""
+    try:
+        return _arrive(deps, turn)
+    except IntegrityError:  # two first turns of a tenant (or a person) at once: the other one won
+        return _arrive(deps, turn)
+
+
+def _arrive(deps: TeamsDeps, turn: Turn) -> int:
     with transaction(deps.runtime.sessions) as session:
         ws = installed_workspace(session=session, platform=PLATFORM, external_id=turn.tenant_id)
         state = platform_state(session=session, workspace_id=ws)

@@ -19,6 +19,7 @@ from microsoft_teams.api import (
 from microsoft_teams.api.models.invoke_response import InvokeResponse
 from microsoft_teams.apps import ActivityContext
 
+from bot.services.delivery.notifiers import DeliveryFailed
 from handlers.teams.cards import card_json
 from handlers.teams.context import TeamsDeps
 from handlers.teams.sdk import App
@@ -28,6 +29,9 @@ from handlers.teams.work import handle_button, handle_installed, handle_message,
 log = logging.getLogger(__name__)
 CARD = "application/vnd.microsoft.card.adaptive"
 ERROR = "application/vnd.microsoft.error"
+# Shutdown waits this long for answers already promised: under the 30 s most supervisors give a
+# process between SIGTERM and SIGKILL, with the server's own graceful close beside it.
+DRAIN_SECONDS = 20.0
 
 
 class Background:
@@ -51,15 +55,19 @@ class Background:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.deps.pool, _logged, work, self.deps, turn)
 
-    async def drain(self) -> None:
-        """Wait for started work (shutdown)."""
+    async def drain(self, seconds: float = DRAIN_SECONDS) -> None:
+        """Wait for started work at shutdown, for `seconds` at most (a supervisor's patience)."""
         if self.tails:
-            await asyncio.wait(list(self.tails.values()))
+            _done, left = await asyncio.wait(list(self.tails.values()), timeout=seconds)
+            if left:
+                log.warning("teams turns left unfinished at shutdown", extra={"fields": {"turns": len(left)}})
 
 
 def _logged(work: Callable[[TeamsDeps, Turn], None], deps: TeamsDeps, turn: Turn) -> None:
     try:
         work(deps, turn)
+    except DeliveryFailed as refused:  # Teams refused the answer (Plume removed from the chat, say)
+        log.warning("teams answer refused", extra={"fields": {"work": work.__name__, "reason": str(refused)}})
     except Exception:
         log.exception("teams turn failed", extra={"fields": {"work": work.__name__}})
 

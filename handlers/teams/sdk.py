@@ -20,14 +20,26 @@ from bot.config import Settings
 _load_dotenv = dotenv.load_dotenv
 dotenv.load_dotenv = lambda *args, **kwargs: False  # binds inside the SDK's module, at its import
 try:
-    from microsoft_teams.api import ApiClientSettings
+    from microsoft_teams.api import ActivityTypeAdapter, ApiClientSettings
     from microsoft_teams.api.auth.cloud_environment import PUBLIC, CloudEnvironment, with_overrides
-    from microsoft_teams.apps import App, FastAPIAdapter
+    from microsoft_teams.apps import App, FastAPIAdapter, InboundActivityTokenValidator
+    from microsoft_teams.apps.events import CoreActivity
     from microsoft_teams.apps.http.adapter import HttpServerAdapter
     from microsoft_teams.common import ClientOptions
 finally:
     dotenv.load_dotenv = _load_dotenv
 
+# What the rest of handlers/teams takes from the SDK goes through here (see the module's docstring).
+__all__ = [
+    "ActivityTypeAdapter",
+    "App",
+    "CoreActivity",
+    "HttpServerAdapter",
+    "InboundActivityTokenValidator",
+    "build_teams_app",
+    "inbound_validator",
+    "teams_configured",
+]
 MESSAGING_ENDPOINT = "/api/messages"
 # Connector calls are small; without a timeout (httpx's default in the SDK is none) a stuck Bot
 # Connector would hold a delivery thread for ever.
@@ -56,6 +68,11 @@ def cloud(settings: Settings) -> CloudEnvironment:
     )
 
 
+def inbound_validator(settings: Settings) -> InboundActivityTokenValidator:
+    """The SDK's own check of inbound Bot Framework tokens, for this bot, against Plume's key endpoint."""
+    return InboundActivityTokenValidator(settings.TEAMS_APP_ID, cloud=cloud(settings))
+
+
 def build_teams_app(settings: Settings, adapter: HttpServerAdapter | None = None) -> App:
     """The SDK's App with every option explicit; `adapter` mounts its messaging route on our server."""
     if not teams_configured(settings):
@@ -79,9 +96,24 @@ def build_teams_app(settings: Settings, adapter: HttpServerAdapter | None = None
         plugins=[],
         telemetry={"agent365": False},
     )
-    # The SDK's client sets httpx's logger to its own level; httpx logs full URLs at INFO.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     return app
+
+
+def _warnings_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
+
+
+def _dropped(record: logging.LogRecord) -> bool:
+    return False
+
+
+# httpx logs every request's full URL at INFO, and each SDK client resets httpx's logger level to the
+# SDK's own as it is made (one per service URL): a filter stays where a level does not.
+logging.getLogger("httpx").addFilter(_warnings_only)
+# The SDK's token validator logs every refused token at ERROR, quoting the activity's service URL and
+# the token's claims: anyone can send one. Plume's front logs each refusal itself, as one WARNING line
+# (handlers.teams.front.refuse).
+logging.getLogger("microsoft_teams.apps.auth.token_validator").addFilter(_dropped)
 
 
 def _trust_ssl_cert_file() -> None:

@@ -24,7 +24,7 @@ from handlers.teams.context import TeamsDeps
 from handlers.teams.downloads import exports_router
 from handlers.teams.front import GuardedAdapter
 from handlers.teams.listeners import register
-from handlers.teams.sdk import build_teams_app
+from handlers.teams.sdk import build_teams_app, inbound_validator
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ def create_asgi(
         notifier = TeamsNotifier(settings, runtime)
     deps = TeamsDeps(runtime=runtime, settings=settings, notifier=notifier)
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    teams = build_teams_app(settings, GuardedAdapter(api, settings.PLUME_MAX_BODY_BYTES))
+    adapter = GuardedAdapter(api, settings.PLUME_MAX_BODY_BYTES, inbound_validator(settings))
+    teams = build_teams_app(settings, adapter)
     background = register(teams, deps)
 
     @asynccontextmanager

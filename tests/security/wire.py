@@ -42,7 +42,9 @@ def send(port: int, raw: bytes, *, half_close: bool = False) -> Answer:
         sock.sendall(raw)
         if half_close:
             sock.shutdown(socket.SHUT_WR)
-        response = http.client.HTTPResponse(sock)
+        # An answer to HEAD declares its length and carries no body (uvicorn; waitress sends none).
+        method = raw.split(b" ", 1)[0].decode("latin-1")
+        response = http.client.HTTPResponse(sock, method=method)
         try:
             response.begin()
         except http.client.RemoteDisconnected:
