@@ -7,10 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 PERSONAL = "personal"
+# A file someone sent the bot in their 1:1 (the app package's `supportsFiles`): a short-lived,
+# pre-authorised download URL, fetched without the bot's token.
+FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 
 
 class Unusable(Exception):
     """A verified activity without what Plume needs to act on it (no tenant, no user): ignored."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    """A file attached to the message: its name and where to download it."""
+
+    name: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +41,7 @@ class Turn:
     team_id: str | None = None
     channel_name: str | None = None
     local_timezone: str | None = None
+    files: tuple[SentFile, ...] = ()
 
     @property
     def is_personal(self) -> bool:
@@ -65,7 +77,21 @@ def turn_of(activity: Any) -> Turn:
         team_id=(channel_data.get("team") or {}).get("id"),
         channel_name=(channel_data.get("channel") or {}).get("name"),
         local_timezone=_string(raw.get("localTimezone")),
+        files=files_of(raw.get("attachments")),
     )
+
+
+def files_of(attachments: object) -> tuple[SentFile, ...]:
+    """The files among a message's attachments (cards and images are not files)."""
+    found = []
+    for item in attachments if isinstance(attachments, list) else ():
+        if not isinstance(item, dict) or item.get("contentType") != FILE_DOWNLOAD:
+            continue
+        content = item.get("content") if isinstance(item.get("content"), dict) else {}
+        url, name = content.get("downloadUrl"), item.get("name")
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            found.append(SentFile(name if isinstance(name, str) and name else "archive.zip", url))
+    return tuple(found)
 
 
 def _string(value: object) -> str | None:

@@ -14,6 +14,7 @@ from bot.messages.text import hint, text
 from bot.services.workspaces.chat_state import platform_state, update_platform_state
 from bot.services.workspaces.lifecycle import mark_uninstalled
 from bot.storage.db import transaction
+from handlers.teams.archive import import_sent_file
 from handlers.teams.context import TeamsDeps, arrive, chat_context, first_time
 from handlers.teams.syntax import teams_tokens
 from handlers.teams.turns import Turn
@@ -51,6 +52,9 @@ def handle_message(deps: TeamsDeps, turn: Turn) -> None:
     if not first_time(deps, turn):
         return
     workspace = arrive(deps, turn)
+    if turn.is_personal and turn.files:  # an X archive sent in the 1:1
+        import_sent_file(deps, workspace, turn, turn.files[0])
+        return
     tokens = command_tokens(turn)
     message = answer(tokens, chat_context(deps, workspace, turn), deps.core)
     if turn.is_personal or is_public(tokens):

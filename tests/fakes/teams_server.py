@@ -211,6 +211,7 @@ class FakeTeams(Served):
         self._faults: dict[str, deque[_Fault]] = {}
         self._per_second: int | None = None
         self._hold = 0.0
+        self._files: dict[str, bytes] = {}
         self._sends: dict[str, deque[float]] = {}
         self._ids = itertools.count(1_733_300_000_000)
         self._lock = threading.Lock()
@@ -283,6 +284,19 @@ class FakeTeams(Served):
                 conversation_id, _Conversation(conversation_id, tenant, "personal", aad_object_id)
             )
         return conversation_id
+
+    def add_file(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file a person sends the bot in their 1:1: the attachment Teams puts on the message (its
+        download URL is pre-authorised: no token needed, like Teams' short-lived one)."""
+        file_id = hashlib.sha256(content + name.encode()).hexdigest()[:16]
+        with self._lock:
+            self._files[file_id] = content
+        return {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": name,
+            "contentUrl": f"https://contoso.sharepoint.com/personal/{file_id}/{name}",
+            "content": {"downloadUrl": f"{self.url}/files/{file_id}", "uniqueId": file_id, "fileType": "zip"},
+        }
 
     def refuse(self, conversation_id: str, code: str = ROSTER) -> None:
         """From now on the conversation refuses the bot: 403 BotNotInConversationRoster, or 404 with
@@ -375,6 +389,11 @@ class FakeTeams(Served):
             return _Reply(200, {"keys": [jwk_of(self.key, self.kid)]})
         if call.method == "GET" and call.path == "/v1/.well-known/openidconfiguration":
             return _Reply(200, self._openid_configuration())
+        if call.method == "GET" and call.path.startswith("/files/"):
+            content = self._files.get(call.path.removeprefix("/files/"))
+            if content is None:
+                return _error(404, "NotFound", "no such file")
+            return _Reply(200, content, content_type="application/octet-stream")
         if not call.path.startswith("/v3/conversations"):
             return _error(404, "NotFound", f"no route {call.method} {call.path}")
         if not self.login.accepts(call.token):

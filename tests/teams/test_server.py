@@ -11,6 +11,7 @@ import pytest
 
 from bot.messages.action_ids import ActionId
 from tests.fakes.teams_server import new_key
+from tests.slack.test_archive_upload import archive_zip
 from tests.teams.activities import (
     CHANNEL,
     button,
@@ -42,6 +43,14 @@ def say(server, user, conversation: str, text: str, **extra) -> str:
 def rows(server, sql: str, *args) -> list[tuple]:
     with sqlite3.connect(server.database) as db:
         return db.execute(sql, args).fetchall()
+
+
+def eventually(read, words: str, seconds: float = 20) -> str:
+    """What `read()` gives once it contains `words` (or when time is up)."""
+    deadline = time.monotonic() + seconds
+    while words not in (found := read()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
 
 
 def count_of(server, user_id: str) -> int:
@@ -236,3 +245,25 @@ def test_removing_plume_from_the_last_team_schedules_the_tenants_purge(teams_ser
 def purge_after(server, tenant: str) -> str | None:
     [(settings,)] = rows(server, "select settings from workspaces where external_id = ?", tenant) or [("{}",)]
     return json.loads(settings or "{}").get("purge_after")
+
+
+def test_an_archive_sent_in_the_one_to_one_is_imported_for_the_persons_own_account(teams_server):
+    user, chat = open_chat(teams_server, "aad-archive")
+    say(teams_server, user, chat, "join @ana")
+    before = len(teams_server.fake.activities(chat))
+    theirs = teams_server.fake.add_file("twitter-2026.zip", archive_zip(range(1, 4), owner=(42, "ana")))
+    message = personal_message(teams_server.fake.url, chat, user, "", attachments=[theirs])
+    assert teams_server.post(message).status_code == 200
+    [progress] = wait_for(teams_server.fake, chat, before + 1)[before:]
+    outcome = eventually(lambda: shown(teams_server.fake.activities(chat)[before]), "Imported")
+    assert "Imported 3 posts for @ana" in outcome
+    assert progress["id"] == teams_server.fake.activities(chat)[before]["id"]  # updated in place
+    downloads = teams_server.fake.calls_to("GET", "/files/")
+    assert downloads and all(call.token is None for call in downloads)  # never the bot's token
+
+    someone_elses = teams_server.fake.add_file("other.zip", archive_zip(range(10, 12), owner=(7, "boss")))
+    teams_server.post(personal_message(teams_server.fake.url, chat, user, "", attachments=[someone_elses]))
+    wait_for(teams_server.fake, chat, before + 2)
+    refused = eventually(lambda: shown(teams_server.fake.activities(chat)[-1]), "another X account")
+    assert "another X account" in refused
+    assert rows(teams_server, "select count(*) from posts")[0][0] == 3  # nothing of theirs stored
