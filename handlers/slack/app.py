@@ -13,12 +13,12 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.jobs.child import CommandRunner
 from bot.runtime import Runtime
 from handlers.slack import actions, commands, events
 from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import installation_store
-from handlers.slack.offload import CommandRunner
 from handlers.slack.shape import guard_payload_shape
 
 SCOPES = [

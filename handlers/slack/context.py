@@ -24,7 +24,7 @@ from handlers.slack.ids import SLASH_PREFIX
 from handlers.slack.render import fallback_text, to_blocks
 
 if TYPE_CHECKING:
-    from handlers.slack.offload import CommandRunner
+    from bot.jobs.child import CommandRunner
 
 PLATFORM = "slack"
 T = TypeVar("T")

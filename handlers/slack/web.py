@@ -18,6 +18,7 @@ from waitress.task import ErrorTask
 import bot.platforms  # noqa: F401  registers every platform's notifier (sign-in confirmations)
 from bot.commands.context import utc_now
 from bot.config import Settings
+from bot.jobs.child import CommandRunner
 from bot.runtime import Runtime, open_runtime
 from bot.services.delivery.notifiers import Notifiers, notifier_registry
 from bot.web.x_pages import PATHS as X_PATHS
@@ -25,7 +26,6 @@ from bot.web.x_pages import x_signin_page
 from handlers.slack.app import build_app
 from handlers.slack.commands import answer_job
 from handlers.slack.front import guard_events, log_refusal, refuse
-from handlers.slack.offload import CommandRunner
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,18 @@ from microsoft_teams.api import (
 from microsoft_teams.api.models.invoke_response import InvokeResponse
 from microsoft_teams.apps import ActivityContext
 
-from bot.services.delivery.notifiers import DeliveryFailed
 from handlers.teams.cards import card_json
 from handlers.teams.context import TeamsDeps
+from handlers.teams.offload import TurnJob
 from handlers.teams.sdk import App
 from handlers.teams.turns import Turn, Unusable, turn_of
-from handlers.teams.work import handle_button, handle_installed, handle_message, handle_uninstalled
+from handlers.teams.work import (
+    handle_button,
+    handle_installed,
+    handle_message,
+    handle_uninstalled,
+    run_logged,
+)
 
 log = logging.getLogger(__name__)
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -35,15 +41,19 @@ DRAIN_SECONDS = 20.0
 
 
 class Background:
-    """Work started after the HTTP answer, one person's turns in the order Teams sent them (their
-    `join` before their `me`), different people's at once. Kept referenced until done, errors
-    logged (asyncio drops an unreferenced task's exception)."""
+    """Work started after the HTTP answer. Under `python -m bot teams` it goes to the command process
+    (bot.jobs.child), which answers in order. In-process (tests, embedded use) it runs in threads:
+    one person's turns in the order Teams sent them (their `join` before their `me`), different
+    people's at once, kept referenced until done (asyncio drops an unreferenced task's exception)."""
 
     def __init__(self, deps: TeamsDeps) -> None:
         self.deps = deps
         self.tails: dict[tuple[str, str], asyncio.Task] = {}
 
     def start(self, work: Callable[[TeamsDeps, Turn], None], turn: Turn) -> None:
+        if self.deps.offload is not None:  # `python -m bot teams`: the command process, in order
+            self.deps.offload.submit(TurnJob(work.__name__, turn))
+            return
         key = (turn.tenant_id, turn.user_id)
         task = asyncio.get_running_loop().create_task(self._after(self.tails.get(key), work, turn))
         self.tails[key] = task
@@ -53,7 +63,7 @@ class Background:
         if previous is not None:
             await asyncio.wait([previous])
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.deps.pool, _logged, work, self.deps, turn)
+        await loop.run_in_executor(self.deps.pool, run_logged, work, self.deps, turn)
 
     async def drain(self, seconds: float = DRAIN_SECONDS) -> None:
         """Wait for started work at shutdown, for `seconds` at most (a supervisor's patience)."""
@@ -61,15 +71,6 @@ class Background:
             _done, left = await asyncio.wait(list(self.tails.values()), timeout=seconds)
             if left:
                 log.warning("teams turns left unfinished at shutdown", extra={"fields": {"turns": len(left)}})
-
-
-def _logged(work: Callable[[TeamsDeps, Turn], None], deps: TeamsDeps, turn: Turn) -> None:
-    try:
-        work(deps, turn)
-    except DeliveryFailed as refused:  # Teams refused the answer (Plume removed from the chat, say)
-        log.warning("teams answer refused", extra={"fields": {"work": work.__name__, "reason": str(refused)}})
-    except Exception:
-        log.exception("teams turn failed", extra={"fields": {"work": work.__name__}})
 
 
 def _turn(activity: Any) -> Turn | None:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.config import Settings
+from bot.jobs.child import CommandRunner
 from bot.runtime import Runtime, open_runtime
 from bot.services.delivery.notifiers import Notifier, notifier_registry
 from bot.web.x_pages import x_signin_page
@@ -23,22 +24,27 @@ from handlers.teams.charts import charts_router
 from handlers.teams.context import TeamsDeps
 from handlers.teams.downloads import exports_router
 from handlers.teams.front import GuardedAdapter
-from handlers.teams.listeners import register
+from handlers.teams.listeners import DRAIN_SECONDS, register
+from handlers.teams.offload import answer_turn
 from handlers.teams.sdk import build_teams_app, inbound_validator
 
 log = logging.getLogger(__name__)
 
 
 def create_asgi(
-    settings: Settings, runtime: Runtime | None = None, notifier: Notifier | None = None
+    settings: Settings,
+    runtime: Runtime | None = None,
+    notifier: Notifier | None = None,
+    offload: CommandRunner | None = None,
 ) -> FastAPI:
-    """The ASGI app: the SDK's messaging route behind Plume's front, health, and chart images."""
+    """The ASGI app: the SDK's messaging route behind Plume's front, health, and chart images. With
+    `offload`, turns are answered in the command process; without, in this one's threads."""
     runtime = runtime or open_runtime(settings)
     if notifier is None:
         from handlers.teams.notifier import TeamsNotifier
 
         notifier = TeamsNotifier(settings, runtime)
-    deps = TeamsDeps(runtime=runtime, settings=settings, notifier=notifier)
+    deps = TeamsDeps(runtime=runtime, settings=settings, notifier=notifier, offload=offload)
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     adapter = GuardedAdapter(api, settings.PLUME_MAX_BODY_BYTES, inbound_validator(settings))
     teams = build_teams_app(settings, adapter)
@@ -107,9 +113,11 @@ def _database_answers(runtime: Runtime) -> bool:
 
 
 def serve(settings: Settings, host: str = "0.0.0.0") -> None:
-    """Serve Teams on $TEAMS_PORT with uvicorn, every option explicit."""
+    """Serve Teams on $TEAMS_PORT with uvicorn, every option explicit; turns are answered in the
+    command process (bot.jobs.child), stopped after the server (queued turns are finished first)."""
+    offload = CommandRunner(answer_turn, settings.LOG_LEVEL)
     config = uvicorn.Config(
-        create_asgi(settings),
+        create_asgi(settings, offload=offload),
         host=host,
         port=settings.TEAMS_PORT,
         loop="asyncio",
@@ -125,4 +133,7 @@ def serve(settings: Settings, host: str = "0.0.0.0") -> None:
         h11_max_incomplete_event_size=64 * 1024,
     )
     log.info("serving teams", extra={"fields": {"port": settings.TEAMS_PORT}})
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        offload.shutdown(timeout=DRAIN_SECONDS)

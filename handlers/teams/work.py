@@ -4,6 +4,7 @@ installs) or while it waits (a card's button, whose answer is the updated card).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.commands.buttons import press
 from bot.commands.run import TRY_AGAIN, answer
@@ -11,6 +12,7 @@ from bot.commands.tokens import ChannelRef, Token
 from bot.messages.model import Message
 from bot.messages.replies import help_message, notice
 from bot.messages.text import hint, text
+from bot.services.delivery.notifiers import DeliveryFailed
 from bot.services.workspaces.chat_state import platform_state, update_platform_state
 from bot.services.workspaces.lifecycle import mark_uninstalled
 from bot.storage.db import transaction
@@ -139,3 +141,19 @@ def tell_failure(deps: TeamsDeps, turn: Turn, workspace: int | None) -> None:
     except Exception:  # already failing: the first error was logged, this one only adds noise
         log.warning("could not tell the person about a failed turn")
 
+
+
+def run_logged(work: Callable[[TeamsDeps, Turn], None], deps: TeamsDeps, turn: Turn) -> None:
+    """Run a turn's work; a refusal from Teams is one WARNING line, a bug is logged with its trace."""
+    try:
+        work(deps, turn)
+    except DeliveryFailed as refused:  # Teams refused the answer (Plume removed from the chat, say)
+        log.warning("teams answer refused", extra={"fields": {"work": work.__name__, "reason": str(refused)}})
+    except Exception:
+        log.exception("teams turn failed", extra={"fields": {"work": work.__name__}})
+
+
+# The work of each kind of turn, by name (how a queued turn names its work).
+WORK: dict[str, Callable[[TeamsDeps, Turn], None]] = {
+    work.__name__: work for work in (handle_message, handle_installed, handle_uninstalled)
+}
