@@ -318,6 +318,12 @@ class TeamsNotifier:
         if not thread.is_alive():
             loop.close()
 
+    def __enter__(self) -> TeamsNotifier:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def summary_text(message: Message) -> str:
     """The message's fallback as plain words for the notification (commands as typed in Teams, without

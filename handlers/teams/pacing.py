@@ -23,7 +23,7 @@ TEAMS_LIMITS: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (
 
 
 class Slot:
-    """One send's place in its conversation's windows; `done` records when it finished."""
+    """One send's place in its conversation's windows; `ended` is when it finished (inf: in flight)."""
 
     __slots__ = ("ended",)
 
