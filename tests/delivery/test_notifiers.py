@@ -85,7 +85,7 @@ def test_no_job_or_command_builds_a_platform_notifier_by_name():
         for path in BOT.rglob("*.py")
     }
     assert {name: modules for name, modules in reaching.items() if modules} == {
-        "platforms.py": ["handlers.slack.notifier"]
+        "platforms.py": ["handlers.slack.notifier", "handlers.teams.notifier"]
     }
     naming = [
         p.name
