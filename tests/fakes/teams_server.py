@@ -16,7 +16,8 @@ else 401; errors are `{"error": {"code", "message"}}`; a body over 28 KB is 413 
 a conversation the bot is not in is 403 `BotNotInConversationRoster` (`refuse`), an unknown one 404
 `ConversationNotFound`. `set_rate_limit(per_second=7)` answers 429 with `Retry-After` beyond that many
 sends (POST/PUT of activities) per conversation in any second; `inject` queues answers (429, 5xx, a
-dropped connection) for a conversation's next sends.
+dropped connection) for a conversation's next sends; `hold_answers` stores sends at once but answers
+them late (for a client killed in between).
 
 Observation: `calls` (every request: method, path, parsed JSON body, bearer token, status),
 `activities(conversation)` (current state, updates applied), `created` (bodies of 1:1 creations).
@@ -200,6 +201,7 @@ class FakeTeams(Served):
         self._refused: dict[str, str] = {}  # conversation -> error code
         self._faults: dict[str, deque[_Fault]] = {}
         self._per_second: int | None = None
+        self._late: dict[str, float] = {}
         self._sends: dict[str, deque[float]] = {}
         self._ids = itertools.count(1_733_300_000_000)
         self._lock = threading.Lock()
@@ -289,6 +291,12 @@ class FakeTeams(Served):
         """The conversation's next `times` sends get 429 with this Retry-After."""
         self.inject(conversation_id, 429, times=times, headers={"Retry-After": f"{retry_after:g}"})
 
+    def hold_answers(self, conversation_id: str, seconds: float) -> None:
+        """Sends to the conversation are stored at once but answered `seconds` later: a client killed
+        meanwhile never learns that its message arrived."""
+        with self._lock:
+            self._late[conversation_id] = seconds
+
     def set_rate_limit(self, per_second: int | None = 7) -> None:
         """At most `per_second` sends per conversation in any second (429, Retry-After: 1, beyond it)."""
         with self._lock:
@@ -336,6 +344,9 @@ class FakeTeams(Served):
                 reply = _error(500, "FakeException", repr(exc))
             call.status = 0 if reply.drop else reply.status
             call.response = None if reply.drop else reply.body
+            late = self._late.get(_conversation_of(call.path), 0.0) if call.method in ("POST", "PUT") else 0.0
+        if late:
+            time.sleep(late)
         if reply.drop:
             handler.drop()
         else:
@@ -463,6 +474,12 @@ class FakeTeams(Served):
                 conversation.activities[index] = {**copy.deepcopy(body), "id": activity_id}
                 return Reply(200, {"id": activity_id})
         return _error(404, "ActivityNotFound", "Activity not found.")
+
+
+def _conversation_of(path: str) -> str:
+    """The conversation id of a `/v3/conversations/{id}/…` path ("" for others)."""
+    parts = path.strip("/").split("/")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["v3", "conversations"] else ""
 
 
 class TeamsCloud:
