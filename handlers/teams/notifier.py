@@ -36,7 +36,7 @@ from bot.services.delivery.notifiers import DeliveryFailed, LookUpUnsupported, n
 from bot.services.workspaces.chat_state import conversation_of, platform_state, remember_conversation
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
-from handlers.teams.pacing import SendGate
+from handlers.teams.pacing import TENANT_LIMITS, SendGate
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 RATE_LIMIT_RETRIES = 30
@@ -114,6 +114,8 @@ class TeamsNotifier:
         self.render = render or _default_render
         self.image_url = image_url or self._chart_url
         self.gate = gate or SendGate()
+        self.tenant_gate = SendGate(limits=TENANT_LIMITS)
+        self._token_lock: asyncio.Lock | None = None  # made on the loop, which it belongs to
         self._app: Any = None
         self._apis: dict[str, Any] = {}  # service URL -> the SDK's API client for it
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -207,7 +209,9 @@ class TeamsNotifier:
             isGroup=False,  # extra keys go out as written: camelCase (docs/teams-sdk-notes.md §4)
             bot=Account(id=target.bot_id),
         )
-        created = self._call(target, ("create", target.tenant), lambda api: api.conversations.create(params))
+        created = self._call(
+            target, target.tenant, lambda api: api.conversations.create(params), gate=self.tenant_gate
+        )
         try:
             with transaction(self.runtime.sessions) as session:
                 remember_conversation(
@@ -256,21 +260,29 @@ class TeamsNotifier:
 
     # ---- calling Teams ------------------------------------------------------------------------------------
 
-    def _call(self, target: Target, pace_key: Any, make: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `make(api)` on the loop, paced; wait out 429s; map refusals to DeliveryFailed. A dropped
-        connection or a timeout raises as is: the message may have arrived."""
+    def _call(
+        self,
+        target: Target,
+        pace_key: Any,
+        make: Callable[[Any], Awaitable[T]],
+        gate: SendGate | None = None,
+    ) -> T:
+        """Run `make(api)` on the loop, paced by `gate` (the conversations' by default); wait out 429s;
+        map refusals to DeliveryFailed. A dropped connection or a timeout raises as is: the message may
+        have arrived."""
+        gate = gate or self.gate
         for _attempt in range(RATE_LIMIT_RETRIES + 1):
-            self._login()  # before taking a place in the conversation's pace
-            slot = self.gate.acquire(pace_key)
+            self._login()  # before taking a place in the pace
+            slot = gate.acquire(pace_key)
             try:
                 return self._run(self._with_api(target.service_url, make))
             except httpx.HTTPStatusError as exc:
                 response = exc.response
                 if response.status_code != 429:
                     raise _refusal(response) from None
-                self.gate.hold(pace_key, _retry_after(response))
+                gate.hold(pace_key, _retry_after(response))
             finally:
-                self.gate.release(slot)
+                gate.release(slot)
         raise DeliveryFailed(f"Teams still rate-limited after {RATE_LIMIT_RETRIES} retries", permanent=False)
 
     def _login(self) -> None:
@@ -286,8 +298,11 @@ class TeamsNotifier:
 
     async def _token(self) -> None:
         app = self._sdk_app()
+        if self._token_lock is None:
+            self._token_lock = asyncio.Lock()
         try:
-            await app.token_provider.get_app_token()
+            async with self._token_lock:  # one request when the token is missing, not one per thread
+                await app.token_provider.get_app_token()
         except (requests.RequestException, ValueError, OSError) as exc:
             login = self.settings.TEAMS_LOGIN_URL
             raise _LoginFailed(f"could not get the bot's token from {login}: {exc}") from exc

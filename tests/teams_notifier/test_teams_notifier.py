@@ -319,3 +319,18 @@ def test_the_composition_root_serves_teams_workspaces(setup: TeamsSetup) -> None
     notifier = built.notifier_for(setup.workspace_id)
     assert isinstance(notifier, TeamsNotifier)
     assert built.served([setup.workspace_id]) == [setup.workspace_id]
+
+
+def test_a_hundred_people_at_once_each_get_one_message_in_their_own_chat(setup: TeamsSetup) -> None:
+    people = [f"aad-{n:03d}" for n in range(100)]
+    for person in people:
+        setup.cloud.teams.add_member(person, f"Person {person}")
+    with ThreadPoolExecutor(64) as pool:
+        refs = list(pool.map(lambda person: direct(setup, f"recap {person}", user=person), people))
+    assert len(set(refs)) == 100
+    for person in people:
+        conversation = setup.cloud.teams.personal_id(person)
+        assert setup.summaries(conversation) == [f"recap {person}: b"]
+        assert stored_conversation(setup, person) == conversation
+    assert len(setup.cloud.teams.created) == 100
+    assert len(setup.cloud.login.token_requests()) == 1  # one request, however many threads ask
