@@ -36,16 +36,20 @@ from bot.services.delivery.notifiers import DeliveryFailed, LookUpUnsupported, n
 from bot.services.workspaces.chat_state import conversation_of, platform_state, remember_conversation
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
-from handlers.teams.pacing import SendGate
+from handlers.teams.pacing import TENANT_LIMITS, SendGate
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 RATE_LIMIT_RETRIES = 30
-# A call's answer is awaited this long (pacing and Retry-After are waited before, not inside): the
-# SDK's HTTP timeout is 15 s, the first token's discovery and request add two more calls.
+# A call's answer is awaited this long (pacing and Retry-After are waited before, not inside; the
+# SDK's own HTTP timeout is 15 s). The token is had first, in its own step: MSAL's first request (the
+# tenant's discovery) runs inside the SDK's event loop without a timeout, and a login that does not
+# answer must read as "nothing sent", not "in doubt".
 CALL_TIMEOUT_SECONDS = 60.0
+LOGIN_TIMEOUT_SECONDS = 60.0
 # The workspace's service URL and bot id are read again after this long (Teams may move a tenant).
 TARGET_TTL_SECONDS = 300.0
 PERMANENT_STATUSES = {400, 403, 404, 413}
+GONE_STATUSES = {403, 404}  # the conversation is not there for the bot (roster, not found)
 MAX_SUMMARY = 1000  # a notification line: the card carries the message
 log = logging.getLogger(__name__)
 # Every API client the SDK makes builds its own deprecated bot client, and says so each time.
@@ -63,6 +67,17 @@ class Target:
     service_url: str
     bot_id: str
     tenant: str
+
+
+class ConnectorRefused(DeliveryFailed):
+    """The Bot Connector answered with an error: its HTTP status and Teams' error code."""
+
+    def __init__(self, status: int, code: str) -> None:
+        reason = f"Teams answered {status}{f' {code}' if code else ''}"
+        if status == 401:
+            reason += " (the Bot Connector refused the bot's token)"
+        super().__init__(reason, permanent=status in PERMANENT_STATUSES)
+        self.status, self.code = status, code
 
 
 class _LoginFailed(Exception):
@@ -94,13 +109,13 @@ class TeamsNotifier:
         render: Render | None = None,
         image_url: ImageUrl | None = None,
         gate: SendGate | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings, self.runtime = settings, runtime
         self.render = render or _default_render
         self.image_url = image_url or self._chart_url
         self.gate = gate or SendGate()
-        self._sleep = sleep
+        self.tenant_gate = SendGate(limits=TENANT_LIMITS)
+        self._token_lock: asyncio.Lock | None = None  # made on the loop, which it belongs to
         self._app: Any = None
         self._apis: dict[str, Any] = {}  # service URL -> the SDK's API client for it
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -122,13 +137,14 @@ class TeamsNotifier:
         conversation, stored = self._personal(workspace_id, target, user_id)
         try:
             return self._send(target, conversation, activity)
-        except DeliveryFailed as refused:
-            if not (stored and refused.permanent):
+        except ConnectorRefused as refused:
+            if not (stored and refused.status in GONE_STATUSES):
                 raise
-        # The stored 1:1 is gone (the app was removed and added again): ask Teams for the current one.
-        fresh = self._create_personal(workspace_id, target, user_id)
-        if fresh == conversation:
-            raise DeliveryFailed(f"Teams refused the 1:1 chat with {user_id}", permanent=True)
+            # The stored 1:1 is gone (the app was removed, then added again): ask for the current one.
+            fresh = self._create_personal(workspace_id, target, user_id)
+            if fresh == conversation:
+                raise
+        log.info("a stored 1:1 chat was gone: replaced", extra={"fields": {"workspace": workspace_id}})
         return self._send(target, fresh, activity)
 
     def update(self, *, workspace_id: int, channel: str, ref: str, message: Message) -> str:
@@ -193,7 +209,9 @@ class TeamsNotifier:
             isGroup=False,  # extra keys go out as written: camelCase (docs/teams-sdk-notes.md §4)
             bot=Account(id=target.bot_id),
         )
-        created = self._call(target, ("create", target.tenant), lambda api: api.conversations.create(params))
+        created = self._call(
+            target, target.tenant, lambda api: api.conversations.create(params), gate=self.tenant_gate
+        )
         try:
             with transaction(self.runtime.sessions) as session:
                 remember_conversation(
@@ -231,50 +249,74 @@ class TeamsNotifier:
         activity = activity.model_copy(deep=True)
         activity.from_ = Account(id=target.bot_id)
         activity.conversation = ConversationAccount(id=conversation)
-        conversations: Callable[[Any], Any] = lambda api: api.conversations  # noqa: E731
-        if activity_id is None:
-            send = lambda api: conversations(api).create_activity(conversation, activity)  # noqa: E731
-        else:
-            send = lambda api: conversations(api).update_activity(conversation, activity_id, activity)  # noqa: E731
+
+        async def send(api: Any) -> Any:
+            if activity_id is None:
+                return await api.conversations.create_activity(conversation, activity)
+            return await api.conversations.update_activity(conversation, activity_id, activity)
+
         sent = self._call(target, (target.service_url, conversation), send)
         return str(sent.id or activity_id)
 
     # ---- calling Teams ------------------------------------------------------------------------------------
 
-    def _call(self, target: Target, pace_key: Any, make: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `make(api)` on the loop, paced; wait out 429s; map refusals to DeliveryFailed. A dropped
-        connection or a timeout raises as is: the message may have arrived."""
+    def _call(
+        self,
+        target: Target,
+        pace_key: Any,
+        make: Callable[[Any], Awaitable[T]],
+        gate: SendGate | None = None,
+    ) -> T:
+        """Run `make(api)` on the loop, paced by `gate` (the conversations' by default); wait out 429s;
+        map refusals to DeliveryFailed. A dropped connection or a timeout raises as is: the message may
+        have arrived."""
+        gate = gate or self.gate
         for _attempt in range(RATE_LIMIT_RETRIES + 1):
-            slot = self.gate.acquire(pace_key)
+            self._login()  # before taking a place in the pace
+            slot = gate.acquire(pace_key)
             try:
-                return self._run(self._with_token(target, make))
+                return self._run(self._with_api(target.service_url, make))
             except httpx.HTTPStatusError as exc:
                 response = exc.response
                 if response.status_code != 429:
                     raise _refusal(response) from None
-                self.gate.hold(pace_key, _retry_after(response))
-            except _LoginFailed as exc:
-                raise DeliveryFailed(str(exc), permanent=False) from None
+                gate.hold(pace_key, _retry_after(response))
             finally:
-                self.gate.release(slot)
+                gate.release(slot)
         raise DeliveryFailed(f"Teams still rate-limited after {RATE_LIMIT_RETRIES} retries", permanent=False)
 
-    async def _with_token(self, target: Target, make: Callable[[Any], Awaitable[T]]) -> T:
-        app = self._sdk_app()
+    def _login(self) -> None:
+        """Have the bot's token (MSAL's cache: a request only when it expires), or fail knowing that
+        nothing was sent."""
         try:
-            await app.token_provider.get_app_token()  # MSAL's cache: a request only when it expires
+            self._run(self._token(), LOGIN_TIMEOUT_SECONDS)
+        except _LoginFailed as exc:
+            raise DeliveryFailed(str(exc), permanent=False) from None
+        except TimeoutError:
+            login = self.settings.TEAMS_LOGIN_URL
+            raise DeliveryFailed(f"{login} did not answer the bot's token request", permanent=False) from None
+
+    async def _token(self) -> None:
+        app = self._sdk_app()
+        if self._token_lock is None:
+            self._token_lock = asyncio.Lock()
+        try:
+            async with self._token_lock:  # one request when the token is missing, not one per thread
+                await app.token_provider.get_app_token()
         except (requests.RequestException, ValueError, OSError) as exc:
             login = self.settings.TEAMS_LOGIN_URL
             raise _LoginFailed(f"could not get the bot's token from {login}: {exc}") from exc
-        return await make(self._api(target.service_url))
 
-    def _run(self, coroutine: Awaitable[T]) -> T:
+    async def _with_api(self, service_url: str, make: Callable[[Any], Awaitable[T]]) -> T:
+        return await make(self._api(service_url))
+
+    def _run(self, coroutine: Awaitable[T], timeout: float = CALL_TIMEOUT_SECONDS) -> T:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._event_loop())  # type: ignore[arg-type]
         try:
-            return future.result(CALL_TIMEOUT_SECONDS)
+            return future.result(timeout)
         except FutureTimeout:
             future.cancel()
-            raise TimeoutError(f"Teams did not answer within {CALL_TIMEOUT_SECONDS:g} s") from None
+            raise TimeoutError(f"Teams did not answer within {timeout:g} s") from None
 
     def _sdk_app(self) -> Any:
         """The SDK's App, built on first use (on the loop's thread; importing the SDK takes seconds,
@@ -318,6 +360,12 @@ class TeamsNotifier:
         if not thread.is_alive():
             loop.close()
 
+    def __enter__(self) -> TeamsNotifier:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def summary_text(message: Message) -> str:
     """The message's fallback as plain words for the notification (commands as typed in Teams, without
@@ -343,16 +391,12 @@ def _retry_after(response: httpx.Response) -> float:
         return 1.0
 
 
-def _refusal(response: httpx.Response) -> DeliveryFailed:
-    """A Bot Connector refusal as DeliveryFailed: the conversation or message is refused for good
-    (roster, not found, too big, malformed), or the failure may pass (auth, 5xx)."""
+def _refusal(response: httpx.Response) -> ConnectorRefused:
+    """A Bot Connector refusal: for good when the conversation or message is refused (roster, not
+    found, too big, malformed), for now when it may pass (auth, 5xx)."""
     try:
         error = response.json().get("error") or {}
-        code = error.get("code") or ""
+        code = str(error.get("code") or "")
     except (ValueError, AttributeError):
         code = ""
-    status = response.status_code
-    reason = f"Teams answered {status}{f' {code}' if code else ''}"
-    if status == 401:
-        reason += " (the Bot Connector refused the bot's token)"
-    return DeliveryFailed(reason, permanent=status in PERMANENT_STATUSES)
+    return ConnectorRefused(response.status_code, code)

@@ -20,10 +20,13 @@ from collections.abc import Callable, Hashable
 
 # (sends, seconds) per conversation: Teams' documented limits for a bot sending to one conversation.
 TEAMS_LIMITS: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+# (calls, seconds) per tenant for what is not sent to one conversation (creating 1:1 chats): Teams'
+# global limit for an app in a tenant.
+TENANT_LIMITS: tuple[tuple[int, float], ...] = ((50, 1.0),)
 
 
 class Slot:
-    """One send's place in its conversation's windows; `done` records when it finished."""
+    """One send's place in its conversation's windows; `ended` is when it finished (inf: in flight)."""
 
     __slots__ = ("ended",)
 

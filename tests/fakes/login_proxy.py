@@ -138,12 +138,19 @@ def _key_usage(*, cert_sign: bool = False, digital_signature: bool = False) -> x
     )
 
 
+JSON_TYPE = "application/json; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+
 @dataclass
-class _Reply:
+class Reply:
+    """An answer of the Teams fakes (what `LoopbackHandler.send` writes); `drop`: none, close."""
+
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "text/plain; charset=utf-8"
+    drop: bool = False
+    content_type: str = JSON_TYPE
 
 
 class ProxyHandler(LoopbackHandler):
@@ -196,7 +203,7 @@ class LoginProxy(Served):
         else:  # a plain-HTTP proxy request: nothing here should send one
             with self._lock:
                 self.refused.append(f"{handler.command} {handler.path}")
-            handler.send(_Reply(502, "this proxy only tunnels to the fake login"))
+            handler.send(Reply(502, "this proxy only tunnels to the fake login", content_type=TEXT_TYPE))
 
     def _tunnel(self, handler: LoopbackHandler) -> None:
         target = handler.path
@@ -204,7 +211,7 @@ class LoginProxy(Served):
         if host not in self.sites or port != "443":
             with self._lock:
                 self.refused.append(target)
-            handler.send(_Reply(403, f"the fake proxy does not reach {target}"))
+            handler.send(Reply(403, f"the fake proxy does not reach {target}", content_type=TEXT_TYPE))
             return
         with self._lock:
             self.tunnels.append(target)

@@ -16,24 +16,21 @@ Tokens it issued are accepted by the fake Bot Connector (`accepts`). Every reque
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
-from tests.fakes.login_proxy import TunnelHandler
+from tests.fakes.login_proxy import Reply, TunnelHandler
 
 HOST = "login.microsoftonline.com"
 MULTI_TENANT = "botframework.com"
 BOT_SCOPE = "https://api.botframework.com/.default"
 TOKEN_LIFETIME = 3599
-JSON_TYPE = "application/json; charset=utf-8"
 
 
 @dataclass
@@ -49,16 +46,8 @@ class LoginCall:
     status: int = 0
 
 
-@dataclass
-class _Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = JSON_TYPE
-
-
-def _error(status: int, code: str, description: str) -> _Reply:
-    return _Reply(status, {"error": code, "error_description": description, "error_codes": []})
+def _error(status: int, code: str, description: str) -> Reply:
+    return Reply(status, {"error": code, "error_description": description, "error_codes": []})
 
 
 class FakeLogin:
@@ -117,11 +106,11 @@ class FakeLogin:
         try:
             reply = self._reply(call)
         except Exception as exc:  # a bug in the fake: say so instead of dropping the connection
-            reply = _Reply(500, {"error": "fake_exception", "error_description": repr(exc)})
+            reply = Reply(500, {"error": "fake_exception", "error_description": repr(exc)})
         call.status = reply.status
-        handler.send(_Reply(reply.status, json.dumps(reply.body), reply.headers, reply.content_type))
+        handler.send(reply)
 
-    def _reply(self, call: LoginCall) -> _Reply:
+    def _reply(self, call: LoginCall) -> Reply:
         parts = call.path.strip("/").split("/")
         if call.method == "GET" and call.path == "/common/discovery/instance":
             return self._instance_metadata(call.query.get("authorization_endpoint", ""))
@@ -131,9 +120,9 @@ class FakeLogin:
             return self._token(parts[0], call.form)
         return _error(404, "not_found", f"AADSTS900561: no such endpoint {call.method} {call.path}")
 
-    def _instance_metadata(self, authorization_endpoint: str) -> _Reply:
+    def _instance_metadata(self, authorization_endpoint: str) -> Reply:
         tenant = urlsplit(authorization_endpoint).path.strip("/").split("/")[0] or "common"
-        return _Reply(
+        return Reply(
             200,
             {
                 "tenant_discovery_endpoint": f"https://{HOST}/{tenant}/v2.0/.well-known/openid-configuration",
@@ -148,11 +137,11 @@ class FakeLogin:
             },
         )
 
-    def _openid_configuration(self, tenant: str) -> _Reply:
+    def _openid_configuration(self, tenant: str) -> Reply:
         if tenant not in self.tenants:
             return _error(400, "invalid_tenant", f"AADSTS90002: Tenant '{tenant}' not found.")
         base = f"https://{HOST}/{tenant}"
-        return _Reply(
+        return Reply(
             200,
             {
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
@@ -165,7 +154,7 @@ class FakeLogin:
             },
         )
 
-    def _token(self, tenant: str, form: dict[str, str]) -> _Reply:
+    def _token(self, tenant: str, form: dict[str, str]) -> Reply:
         if tenant not in self.tenants:
             return _error(400, "invalid_request", f"AADSTS90002: Tenant '{tenant}' not found.")
         if form.get("grant_type") != "client_credentials":
@@ -196,4 +185,4 @@ class FakeLogin:
             "ext_expires_in": TOKEN_LIFETIME,
             "access_token": token,
         }
-        return _Reply(200, body)
+        return Reply(200, body)

@@ -16,7 +16,8 @@ else 401; errors are `{"error": {"code", "message"}}`; a body over 28 KB is 413 
 a conversation the bot is not in is 403 `BotNotInConversationRoster` (`refuse`), an unknown one 404
 `ConversationNotFound`. `set_rate_limit(per_second=7)` answers 429 with `Retry-After` beyond that many
 sends (POST/PUT of activities) per conversation in any second; `inject` queues answers (429, 5xx, a
-dropped connection) for a conversation's next sends.
+dropped connection) for a conversation's next sends; `hold_answers` stores sends at once but answers
+them late (for a client killed in between).
 
 Observation: `calls` (every request: method, path, parsed JSON body, bearer token, status),
 `activities(conversation)` (current state, updates applied), `created` (bodies of 1:1 creations).
@@ -45,7 +46,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from tests.fakes.login_proxy import LoginProxy, TestCA
+from tests.fakes.login_proxy import LoginProxy, Reply, TestCA
 from tests.fakes.loopback import LoopbackHandler, LoopbackServer, Served
 from tests.fakes.teams_login import HOST as LOGIN_HOST
 from tests.fakes.teams_login import MULTI_TENANT, FakeLogin
@@ -56,7 +57,6 @@ TENANT = "11111111-1111-1111-1111-111111111111"
 KID = "plume-test-key"
 ISSUER = "https://api.botframework.com"
 MAX_ACTIVITY_BYTES = 28 * 1024  # Teams refuses a message over about 28 KB
-JSON_TYPE = "application/json; charset=utf-8"
 UNAUTHORIZED = {"message": "Authorization has been denied for this request."}
 ROSTER = "BotNotInConversationRoster"
 NOT_FOUND = "ConversationNotFound"
@@ -156,17 +156,8 @@ class _Conversation:
     activities: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass
-class _Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-    content_type: str = JSON_TYPE
-
-
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> _Reply:
-    return _Reply(status, {"error": {"code": code, "message": message}}, headers or {})
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, {"error": {"code": code, "message": message}}, headers or {})
 
 
 @dataclass
@@ -176,14 +167,14 @@ class _Fault:
     headers: dict[str, str]
     body: Any
 
-    def reply(self) -> _Reply:
+    def reply(self) -> Reply:
         if self.status is None:
-            return _Reply(0, None, drop=True)
+            return Reply(0, None, drop=True)
         body = self.body
         if body is None:
             code = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway"}
             body = {"error": {"code": code.get(self.status, "ServiceError"), "message": "injected"}}
-        return _Reply(self.status, body, dict(self.headers))
+        return Reply(self.status, body, dict(self.headers))
 
 
 class FakeTeams(Served):
@@ -210,8 +201,8 @@ class FakeTeams(Served):
         self._refused: dict[str, str] = {}  # conversation -> error code
         self._faults: dict[str, deque[_Fault]] = {}
         self._per_second: int | None = None
-        self._hold = 0.0
         self._files: dict[str, bytes] = {}
+        self._late: dict[str, float] = {}
         self._sends: dict[str, deque[float]] = {}
         self._ids = itertools.count(1_733_300_000_000)
         self._lock = threading.Lock()
@@ -324,6 +315,12 @@ class FakeTeams(Served):
         """The conversation's next `times` sends get 429 with this Retry-After."""
         self.inject(conversation_id, 429, times=times, headers={"Retry-After": f"{retry_after:g}"})
 
+    def hold_answers(self, conversation_id: str, seconds: float) -> None:
+        """Sends to the conversation are stored at once but answered `seconds` later: a client killed
+        meanwhile never learns that its message arrived."""
+        with self._lock:
+            self._late[conversation_id] = seconds
+
     def set_rate_limit(self, per_second: int | None = 7) -> None:
         """At most `per_second` sends per conversation in any second (429, Retry-After: 1, beyond it)."""
         with self._lock:
@@ -371,33 +368,29 @@ class FakeTeams(Served):
                 reply = _error(500, "FakeException", repr(exc))
             call.status = 0 if reply.drop else reply.status
             call.response = None if reply.drop else reply.body
+            late = self._late.get(_conversation_of(call.path), 0.0) if call.method in ("POST", "PUT") else 0.0
+        if late:
+            time.sleep(late)
         if reply.drop:
             handler.drop()
-            return
-        if self._hold and call.method == "POST" and reply.status in (200, 201) and "/activities" in call.path:
-            time.sleep(self._hold)  # accepted and stored: the sender hears back late (or never)
-        handler.send(reply)
+        else:
+            handler.send(reply)
 
-    def hold_after_accepting(self, seconds: float) -> None:
-        """Every accepted message is answered only `seconds` after it is stored (0: at once), so a test
-        can kill the sender between Teams accepting a message and the sender hearing so."""
-        self._hold = seconds
-
-    def _reply(self, call: TeamsCall, size: int) -> _Reply:
+    def _reply(self, call: TeamsCall, size: int) -> Reply:
         """The answer (lock held)."""
         if call.method == "GET" and call.path == "/v1/.well-known/keys":
-            return _Reply(200, {"keys": [jwk_of(self.key, self.kid)]})
+            return Reply(200, {"keys": [jwk_of(self.key, self.kid)]})
         if call.method == "GET" and call.path == "/v1/.well-known/openidconfiguration":
-            return _Reply(200, self._openid_configuration())
+            return Reply(200, self._openid_configuration())
         if call.method == "GET" and call.path.startswith("/files/"):
             content = self._files.get(call.path.removeprefix("/files/"))
             if content is None:
                 return _error(404, "NotFound", "no such file")
-            return _Reply(200, content, content_type="application/octet-stream")
+            return Reply(200, content, content_type="application/octet-stream")
         if not call.path.startswith("/v3/conversations"):
             return _error(404, "NotFound", f"no route {call.method} {call.path}")
         if not self.login.accepts(call.token):
-            return _Reply(401, UNAUTHORIZED)
+            return Reply(401, UNAUTHORIZED)
         parts = call.path.strip("/").split("/")[2:]  # after v3/conversations
         if not parts:
             return self._create(call) if call.method == "POST" else _error(405, "BadArgument", "POST only")
@@ -417,7 +410,7 @@ class FakeTeams(Served):
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
         }
 
-    def _create(self, call: TeamsCall) -> _Reply:
+    def _create(self, call: TeamsCall) -> Reply:
         body = call.body if isinstance(call.body, dict) else {}
         members = body.get("members") or []
         tenant = body.get("tenantId") or (body.get("channelData") or {}).get("tenant", {}).get("id")
@@ -440,9 +433,9 @@ class FakeTeams(Served):
             conversation_id, _Conversation(conversation_id, tenant, "personal", member.aad_object_id)
         )
         self.created.append(copy.deepcopy(body))
-        return _Reply(201, {"id": conversation_id})
+        return Reply(201, {"id": conversation_id})
 
-    def _members_of(self, conversation_id: str, user_id: str | None) -> _Reply:
+    def _members_of(self, conversation_id: str, user_id: str | None) -> Reply:
         conversation = self._conversations.get(conversation_id)
         if conversation is None:
             return _error(404, NOT_FOUND, "Conversation not found.")
@@ -451,13 +444,13 @@ class FakeTeams(Served):
         else:
             people = [m for m in self._members.values() if m.tenant == conversation.tenant]
         if user_id is None:
-            return _Reply(200, [m.account() for m in people])
+            return Reply(200, [m.account() for m in people])
         found = next((m for m in people if user_id in (m.id, m.aad_object_id)), None)
         if found is None:
             return _error(404, "MemberNotFoundInConversation", "The member is not in the conversation.")
-        return _Reply(200, found.account())
+        return Reply(200, found.account())
 
-    def _activity(self, call: TeamsCall, conversation_id: str, activity_id: str | None, size: int) -> _Reply:
+    def _activity(self, call: TeamsCall, conversation_id: str, activity_id: str | None, size: int) -> Reply:
         # `19:…@thread.tacv2;messageid=N` is a thread of the channel: a reply there lands in the channel.
         conversation_id = conversation_id.split(";", 1)[0]
         conversation = self._conversations.get(conversation_id)
@@ -471,7 +464,7 @@ class FakeTeams(Served):
             if len(kept) == len(conversation.activities):
                 return _error(404, "ActivityNotFound", "Activity not found.")
             conversation.activities = kept
-            return _Reply(200, {})
+            return Reply(200, {})
         if call.method not in ("POST", "PUT") or (call.method == "PUT") != bool(activity_id):
             return _error(405, "BadArgument", f"{call.method} is not allowed here")
         refused = self._admit(conversation_id, size)
@@ -481,7 +474,7 @@ class FakeTeams(Served):
             return _error(400, "BadArgument", "the activity must be a JSON object of type message")
         return self._store(conversation, activity_id, call.body)
 
-    def _admit(self, conversation_id: str, size: int) -> _Reply | None:
+    def _admit(self, conversation_id: str, size: int) -> Reply | None:
         """A queued fault, the size limit, the rate limit: a refusal, or None to go on."""
         faults = self._faults.get(conversation_id)
         if faults:
@@ -502,16 +495,22 @@ class FakeTeams(Served):
             window.append(now)
         return None
 
-    def _store(self, conversation: _Conversation, activity_id: str | None, body: dict[str, Any]) -> _Reply:
+    def _store(self, conversation: _Conversation, activity_id: str | None, body: dict[str, Any]) -> Reply:
         if activity_id is None:
             stored = {**copy.deepcopy(body), "id": str(next(self._ids))}
             conversation.activities.append(stored)
-            return _Reply(201, {"id": stored["id"]})
+            return Reply(201, {"id": stored["id"]})
         for index, existing in enumerate(conversation.activities):
             if existing["id"] == activity_id:
                 conversation.activities[index] = {**copy.deepcopy(body), "id": activity_id}
-                return _Reply(200, {"id": activity_id})
+                return Reply(200, {"id": activity_id})
         return _error(404, "ActivityNotFound", "Activity not found.")
+
+
+def _conversation_of(path: str) -> str:
+    """The conversation id of a `/v3/conversations/{id}/…` path ("" for others)."""
+    parts = path.strip("/").split("/")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["v3", "conversations"] else ""
 
 
 class TeamsCloud:

@@ -328,6 +328,17 @@ def test_injected_answers_come_first_then_the_conversation_is_served(cloud: Team
     assert cloud.teams.sends(CHANNEL)[-1].status == 0
 
 
+def test_held_answers_come_late_but_the_message_is_there_at_once(cloud: TeamsCloud) -> None:
+    cloud.teams.hold_answers(CHANNEL, 0.5)
+    client = connector(cloud, bot_token(cloud))
+    with pytest.raises(httpx.ReadTimeout):
+        client.post(f"/v3/conversations/{CHANNEL}/activities", json=message("late"), timeout=0.2)
+    assert [a["text"] for a in cloud.teams.activities(CHANNEL)] == ["late"]
+    started = time.monotonic()
+    assert client.get(f"/v3/conversations/{CHANNEL}/members").status_code == 200
+    assert time.monotonic() - started < 0.4  # only sends are held
+
+
 def test_the_rate_limit_counts_sends_per_conversation_per_second(cloud: TeamsCloud) -> None:
     cloud.teams.set_rate_limit(per_second=3)
     client = connector(cloud, bot_token(cloud))

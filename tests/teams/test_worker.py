@@ -119,7 +119,7 @@ def test_a_digest_in_doubt_is_posted_again_after_the_admin_is_told(cloud, tmp_pa
     seed_tenant(open_runtime(settings), cloud)
     command = [sys.executable, "-W", "ignore", "-m", "bot", "digest", "--week", WEEK]
 
-    cloud.teams.hold_after_accepting(30)
+    cloud.teams.hold_answers(CHANNEL, 30)
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not digests_in(cloud.teams) and time.monotonic() < deadline:
@@ -127,7 +127,7 @@ def test_a_digest_in_doubt_is_posted_again_after_the_admin_is_told(cloud, tmp_pa
     assert digests_in(cloud.teams), "the digest never reached Teams"
     process.send_signal(signal.SIGKILL)  # Teams has the digest; the worker never heard back
     process.wait(timeout=10)
-    cloud.teams.hold_after_accepting(0)
+    cloud.teams.hold_answers(CHANNEL, 0)
 
     rerun = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
