@@ -34,7 +34,7 @@ CHART_TTL = timedelta(days=7)
 CHARTS_SUBDIR = "digests"  # bot.jobs.tasks writes digest charts to PLUME_OUTPUT_DIR / "digests"
 _VERSION = 1
 _HEADER = struct.Struct(">BQQ")  # version, workspace id, expiry in Unix seconds
-_KEY_LABEL = b"plume/teams/chart-url/v1"  # this key signs chart URLs and nothing else
+KEY_LABEL = b"plume/teams/chart-url/v1"  # this key signs chart URLs and nothing else
 _NOT_FOUND = "Not Found"
 
 
@@ -54,7 +54,7 @@ def _folder_prefix(workspace_id: int) -> str:
 
 def _key(settings: Settings) -> bytes | None:
     """The key of chart links (handlers.teams.signed); None without a secret."""
-    return link_key(settings, _KEY_LABEL)
+    return link_key(settings, KEY_LABEL)
 
 
 def _safe_name(workspace_id: int, name: str) -> bool:

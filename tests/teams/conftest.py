@@ -67,7 +67,8 @@ def teams_server(tmp_path_factory) -> Iterator[TeamsServer]:
         process = subprocess.Popen(
             [sys.executable, "-W", "ignore", "-m", "bot", "teams"],
             cwd=REPO,
-            env=teams_env(cloud, port, folder / "teams.db"),
+            # Its own address as the public URL: chart and export links point back at it.
+            env=teams_env(cloud, port, folder / "teams.db", PLUME_PUBLIC_URL=f"http://127.0.0.1:{port}"),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -8,6 +8,7 @@ import sqlite3
 import time
 
 import pytest
+import requests
 
 from bot.messages.action_ids import ActionId
 from tests.fakes.teams_server import new_key
@@ -20,7 +21,7 @@ from tests.teams.activities import (
     person,
     personal_message,
 )
-from tests.teams.conftest import shown, wait_for
+from tests.teams.conftest import shown, strings_of, wait_for
 
 pytestmark = pytest.mark.slow
 OTHER_TENANT = "22222222-2222-2222-2222-222222222222"
@@ -267,3 +268,70 @@ def test_an_archive_sent_in_the_one_to_one_is_imported_for_the_persons_own_accou
     refused = eventually(lambda: shown(teams_server.fake.activities(chat)[-1]), "another X account")
     assert "another X account" in refused
     assert rows(teams_server, "select count(*) from posts")[0][0] == 3  # nothing of theirs stored
+
+
+EVERY_COMMAND = [
+    ("join @every_x", "@every_x"),
+    ("me", "Your week"),
+    ("me 2026-W46", "2026-W46"),
+    ("hours 08:30-17:00 mon-fri Europe/Berlin", "08:30"),
+    ("nudges off", "off"),
+    ("nudges on", "on"),
+    ("nudges log", "udge"),
+    ("nudges snooze 2w", "snooze"),
+    ("topics add b2b, ai", "b2b"),
+    ("topics remove ai", "Your topics: b2b"),
+    ("topics list", "b2b"),
+    ("highlights off", "ighlight"),
+    ("highlights on", "ighlight"),
+    ("recap off", "ecap"),
+    ("recap on", "ecap"),
+    ("leave", "Confirm"),
+    ("help", "join"),
+    ("export", "Your Plume data"),  # last: it is answered twice (the link, then where it went)
+]
+
+
+def test_every_person_command_is_answered_in_teams_words(teams_server):
+    user, chat = open_chat(teams_server, "aad-every")
+    for text, words in EVERY_COMMAND:
+        answer = say(teams_server, user, chat, text)
+        assert words in answer, (text, answer)
+        assert "/plume" not in answer and "Something went wrong" not in answer, (text, answer)
+
+
+def test_the_export_link_downloads_the_persons_csv_once_it_is_theirs(teams_server):
+    user, chat = open_chat(teams_server, "aad-export")
+    say(teams_server, user, chat, "join @export_x")
+    before = len(teams_server.fake.activities(chat))
+    say(teams_server, user, chat, "export")
+    link = wait_for(teams_server.fake, chat, before + 2)[before:]  # the link, and the reply saying so
+    [url] = [u for a in link for u in urls_in(a) if "/exports/" in u]
+    got = requests.get(url, timeout=10)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert "export_x" in got.text and "attachment" in got.headers["content-disposition"]
+    forged = url.replace("/exports/", "/exports/A")
+    assert requests.get(forged, timeout=10).status_code == 404
+
+
+def test_an_installer_invites_someone_by_mentioning_them(teams_server):
+    installer, chat = open_chat(teams_server, "aad-inviter", "Ines Installer")
+    teams_server.fake.add_channel(CHANNEL)
+    teams_server.post(installed(teams_server.fake.url, installer, team=True))
+    guest, guest_chat = open_chat(teams_server, "aad-guest", "Gus Guest")
+    gus = {"id": "29:aad-guest", "aadObjectId": "aad-guest", "name": "Gus Guest"}
+    mention = {"type": "mention", "text": "<at>Gus Guest</at>", "mentioned": gus}
+    typed = "admin invite <at>Gus Guest</at> @gus_x"
+    answer = say(teams_server, installer, chat, typed, entities=[mention])
+    assert "program admins" not in answer
+    [invitation] = wait_for(teams_server.fake, guest_chat, 1)
+    assert "@gus_x" in shown(invitation) and "Action.Execute" in str(invitation)
+    accept = button(teams_server.fake.url, guest_chat, guest, ActionId.INVITE_ACCEPT, "gus_x")
+    accepted = teams_server.post(accept)
+    assert accepted.status_code == 200 and "gus_x" in str(accepted.json()["value"])
+    assert count_of(teams_server, "aad-guest") == 1
+
+
+def urls_in(activity: dict) -> list[str]:
+    """Every URL an activity's cards carry (buttons, selections)."""
+    return [s for s in strings_of(activity) if s.startswith("http")]

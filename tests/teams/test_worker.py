@@ -20,12 +20,15 @@ from bot.services.workspaces.chat_state import update_platform_state
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
 from bot.storage.tables import DigestLog
+from handlers.teams.charts import KEY_LABEL as CHART_LABEL
+from handlers.teams.charts import charts_dir, verify_chart
+from handlers.teams.signed import link_key
 from tests.fakes.serve_process import REPO, free_port
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.teams_server import TENANT, TeamsCloud
 from tests.seeding import post, seed_posting_workspace
 from tests.teams.activities import BOT, CHANNEL
-from tests.teams.conftest import shown, teams_env
+from tests.teams.conftest import shown, strings_of, teams_env
 
 pytestmark = pytest.mark.slow
 WEEK = "2026-W46"
@@ -66,6 +69,13 @@ def seed_tenant(runtime, cloud, people: int = 5, admin: str = "aad-admin") -> in
     return workspace
 
 
+def chart_served(settings, url: str) -> bool:
+    """The chart URL's token verifies, for a PNG file that exists."""
+    token = url.rsplit("/", 1)[1].removesuffix(".png")
+    found = verify_chart(link_key(settings, CHART_LABEL), token, datetime.now(UTC))
+    return found is not None and (charts_dir(settings) / found[1]).is_file()
+
+
 def digests_in(fake) -> list[str]:
     return [shown(a) for a in fake.activities(CHANNEL) if "weekly digest" in shown(a).lower()]
 
@@ -79,6 +89,7 @@ def test_one_worker_serves_a_slack_workspace_and_a_teams_tenant(cloud, tmp_path)
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_API_URL": slack.url,
             "PLUME_OUTPUT_DIR": str(tmp_path),
+            "PLUME_PUBLIC_URL": "https://plume.example",
             **cloud.settings_env(),
         }
         settings = load_settings(env)
@@ -102,7 +113,9 @@ def test_one_worker_serves_a_slack_workspace_and_a_teams_tenant(cloud, tmp_path)
 
         slack_digests = [m for m in slack.messages(SLACK_CHANNEL) if m.get("metadata")]
         assert len(slack_digests) == 1
-        assert len(digests_in(cloud.teams)) == 1
+        [digest] = [a for a in cloud.teams.activities(CHANNEL) if "weekly digest" in shown(a).lower()]
+        charts = [u for u in strings_of(digest) if u.startswith("https://plume.example/charts/")]
+        assert charts and all(chart_served(settings, url) for url in charts)  # signed for this tenant
         recaps = [cloud.teams.activities(cloud.teams.personal_id(f"aad-{n}")) for n in range(5)]
         assert [len(r) for r in recaps] == [1] * 5  # each person's 1:1, created once by the bot
         assert len(cloud.teams.created) == 5
