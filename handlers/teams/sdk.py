@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 
 import dotenv
 
@@ -19,6 +20,8 @@ from bot.config import Settings
 
 _load_dotenv = dotenv.load_dotenv
 dotenv.load_dotenv = lambda *args, **kwargs: False  # binds inside the SDK's module, at its import
+# Importing the SDK also announces, on stderr, a preview feature Plume does not use (HTML widgets).
+warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")
 try:
     from microsoft_teams.api import ActivityTypeAdapter, ApiClientSettings
     from microsoft_teams.api.auth.cloud_environment import PUBLIC, CloudEnvironment, with_overrides
