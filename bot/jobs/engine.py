@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 
 Engine = Literal["inprocess", "procrastinate"]
@@ -25,3 +26,9 @@ def jobs_engine(settings: Settings) -> Engine:
     if settings.PLUME_JOBS is not None:
         return settings.PLUME_JOBS
     return "procrastinate" if is_postgres(settings) else "inprocess"
+
+
+@cache
+def worker_settings() -> Settings:
+    """A procrastinate worker's settings (what its jobs use), from its own environment, built once."""
+    return load_settings()

@@ -16,16 +16,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.jobs import tasks
 from bot.jobs.command_tasks import commands
+from bot.jobs.engine import worker_settings
 from bot.jobs.fanout import batches
 from bot.jobs.operations import retry_stalled_jobs
 from bot.runtime import shared_runtime
@@ -77,12 +78,6 @@ def opened_app(settings: Settings) -> App:
     app = procrastinate_app(settings)
     app.open()
     return app
-
-
-@cache
-def worker_settings() -> Settings:
-    """A worker's settings, from its own environment, built once."""
-    return load_settings()
 
 
 def defer(app: App, name: str, **options: Any) -> Callable[..., int | None]:
