@@ -63,8 +63,8 @@ def environment(database_url: str, slack: FakeSlack, out: Path, **extra: str) ->
         PLUME_JOBS_HEARTBEAT="0.5",
         PLUME_JOBS_STALLED_AFTER="2",
         LOG_LEVEL="INFO",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
