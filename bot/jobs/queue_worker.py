@@ -23,12 +23,15 @@ import psycopg_pool
 from procrastinate.exceptions import ConnectorException
 
 from bot.config import Settings
-from bot.jobs.queue import procrastinate_app
+from bot.jobs.queue import COMMANDS, DELIVERIES, INGEST, NUDGES, TICKS, procrastinate_app
 from bot.runtime import shared_runtime
 
 log = logging.getLogger(__name__)
 RECOVER_WITHIN = 60.0  # seconds without the database before the worker gives up (exit 1)
 RETRY_EVERY = 2.0
+LONG_QUEUES = (DELIVERIES, NUDGES, INGEST)
+FAST_QUEUES = (COMMANDS, TICKS)
+FAST_LANE = 8  # jobs at once on the ticks and commands
 DATABASE_TROUBLE = (ConnectorException, psycopg.Error, psycopg_pool.PoolTimeout, OSError)
 
 
@@ -87,17 +90,35 @@ async def _serve(settings: Settings) -> int:
 
 
 async def _run_once(settings: Settings, name: str) -> None:
-    """One procrastinate worker on every queue until cancelled (SIGTERM: it finishes its jobs first);
-    returns or raises when it lost the database."""
+    """Two procrastinate workers in this process until cancelled (SIGTERM: they finish their jobs
+    first): one on the long jobs, one on the ticks and chat commands, so that neither a person waiting
+    for an answer nor the ticks (retry_stalled among them) queue behind hours of deliveries. Returns or
+    raises when one of them lost the database (the other is stopped then)."""
     app = procrastinate_app(settings)
+    fast = max(2, min(FAST_LANE, settings.PLUME_WORKER_CONCURRENCY))
     async with app.open_async():
-        await app.run_worker_async(
-            name=name,
-            queues=None,
-            concurrency=settings.PLUME_WORKER_CONCURRENCY,
-            update_heartbeat_interval=settings.PLUME_JOBS_HEARTBEAT,
-            stalled_worker_timeout=settings.PLUME_JOBS_STALLED_AFTER,
-            shutdown_graceful_timeout=None,  # SIGTERM: the jobs in progress finish, however long
-            delete_jobs="successful",  # the queue holds what is waiting, running or failed
-            install_signal_handlers=False,  # ours: a stop we asked for, told from one it had to make
-        )
+        lanes = [
+            asyncio.create_task(_lane(app, settings, name, LONG_QUEUES, settings.PLUME_WORKER_CONCURRENCY)),
+            asyncio.create_task(_lane(app, settings, name, FAST_QUEUES, fast)),
+        ]
+        try:
+            done, _ = await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # cancelled (SIGTERM), or one lane ended: the other stops too, its jobs finished
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+        for lane in done:
+            lane.result()  # its database error, if that is why it ended
+
+
+async def _lane(app, settings: Settings, name: str, queues: tuple[str, ...], concurrency: int) -> None:
+    await app.run_worker_async(
+        name=name,
+        queues=list(queues),
+        concurrency=concurrency,
+        update_heartbeat_interval=settings.PLUME_JOBS_HEARTBEAT,
+        stalled_worker_timeout=settings.PLUME_JOBS_STALLED_AFTER,
+        shutdown_graceful_timeout=None,  # SIGTERM: the jobs in progress finish, however long
+        delete_jobs="successful",  # the queue holds what is waiting, running or failed
+        install_signal_handlers=False,  # ours: a stop we asked for, told from one it had to make
+    )
