@@ -97,7 +97,8 @@ class Deferrer(Generic[J]):
             left = [held for held in self._pending if held is not self._in_flight]
             self._pending = deque(held for held in self._pending if held is self._in_flight)
         if self._pending:  # the thread is still waiting on the database for it: its outcome is unknown
-            log.error("command left in flight at shutdown", extra={"fields": {"kind": _kind(self._pending[0])}})
+            kind = _kind(self._pending[0])
+            log.error("command left in flight at shutdown", extra={"fields": {"kind": kind}})
         for held in left:
             self._abandon(held, "shutdown")
 
@@ -172,7 +173,8 @@ class Deferrer(Generic[J]):
         try:
             self._give_up(held.job)
         except Exception as exc:  # the person could not be told either: said in the log, once
-            log.error("telling the person to try again failed", extra={"fields": {"error": type(exc).__name__}})
+            failure = {"error": type(exc).__name__}
+            log.error("telling the person to try again failed", extra={"fields": failure})
 
 
 def _kind(held: _Held) -> str:

@@ -18,7 +18,7 @@ from bot.jobs.deferral import Deferrer, Handover, try_again_message
 from bot.runtime import Runtime
 from handlers.slack.archive import ArchiveJob
 from handlers.slack.client import web_client
-from handlers.slack.commands import command_runtime, answer_job
+from handlers.slack.commands import answer_job, command_runtime
 from handlers.slack.installation import EncryptedInstallationStore, installation_store
 from handlers.slack.offload import CommandJob, job_args, job_of, person_lock
 from handlers.slack.render import fallback_text, to_blocks

@@ -99,6 +99,7 @@ def teams_handover(settings: Settings, **deferrer_options: Any) -> Handover:
     if jobs_engine(settings) == "inprocess":
         return CommandRunner(answer_turn, settings.LOG_LEVEL)
     from bot.jobs.command_tasks import TEAMS_TASK, command_deferral
+
     from handlers.teams.notifier import TeamsNotifier
 
     defer = command_deferral(settings, TEAMS_TASK)

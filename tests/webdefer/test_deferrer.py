@@ -64,7 +64,9 @@ def test_after_the_give_up_time_the_person_is_told_once_and_the_job_is_not_defer
     queue, gave_up = Queue(), []
     queue.down = True
     now = [1000.0]
-    deferrer = Deferrer(queue.defer, gave_up.append, retry_seconds=0.02, give_up_seconds=60, clock=lambda: now[0])
+    deferrer = Deferrer(
+        queue.defer, gave_up.append, retry_seconds=0.02, give_up_seconds=60, clock=lambda: now[0]
+    )
     with caplog.at_level(logging.ERROR, logger="bot.jobs.deferral"):
         deferrer.submit("old")
         now[0] += 30

@@ -43,7 +43,7 @@ def test_an_archive_sent_in_a_dm_round_trips_without_its_token():
     [{}, {"kind": "other"}, {"kind": "command", "text": "me"}, {"kind": "archive", "team_id": 1}],
 )
 def test_a_slack_job_of_another_shape_is_refused_clearly(args):
-    with pytest.raises(ValueError, match="Slack job|not a Slack job"):
+    with pytest.raises(ValueError, match="Slack job"):
         job_of(args, TOKEN)
 
 
