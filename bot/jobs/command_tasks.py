@@ -13,15 +13,18 @@ the order they were sent, different people's at once, by whichever workers take 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from procrastinate import Blueprint, JobContext
+from procrastinate import App, Blueprint, JobContext
 
 from bot.config import Settings
 
 commands = Blueprint()
 QUEUE = "commands"
 SLACK_TASK, TEAMS_TASK = "slack_command", "teams_turn"
+WEB_POOL_TIMEOUT = 3.0
+WEB_RECONNECT_SECONDS = 3.0
 
 
 @commands.task(name=SLACK_TASK, queue=QUEUE, pass_context=True)
@@ -54,10 +57,37 @@ def command_deferral(settings: Settings, task: str) -> Callable[[dict[str, Any],
     """How a web process enqueues one command of `task`: `defer(args, lock)`. The app is opened on
     first use, in the caller's thread (the Deferrer's: never a request's), so a web process starts
     while the database is down and its first command waits in the buffer, not in the ack."""
-    from bot.jobs.queue import defer, opened_app
+    from bot.jobs.queue import defer
 
     def enqueue(args: dict[str, Any], lock: str) -> int | None:
-        app = opened_app(settings)
-        return defer(app, f"{QUEUE}:{task}", lock=lock)(job=args)
+        return defer(_web_app(settings), f"{QUEUE}:{task}", lock=lock)(job=args)
 
     return enqueue
+
+
+@lru_cache(maxsize=4)
+def _web_app(settings: Settings) -> App:
+    """The app opened on a small pool that fails fast: a web process's one deferring thread needs one
+    connection, and a database that does not give one within WEB_POOL_TIMEOUT is down for it (the
+    command stays buffered and is tried again in seconds, not after a worker's patient 10 s). Failed
+    reconnections are given up after WEB_RECONNECT_SECONDS, and the next attempt starts afresh rather
+    than after a backoff that doubles to minutes, so a database back from a restart is used at once."""
+    import psycopg_pool
+
+    from bot.jobs.queue import CONNECT_KWARGS, conninfo, procrastinate_app
+
+    pool = psycopg_pool.ConnectionPool(
+        conninfo(settings.DATABASE_URL),
+        kwargs=CONNECT_KWARGS,
+        min_size=1,
+        max_size=2,
+        timeout=WEB_POOL_TIMEOUT,
+        reconnect_timeout=WEB_RECONNECT_SECONDS,
+        check=psycopg_pool.ConnectionPool.check_connection,
+        name="plume-web-deferral",
+        open=False,
+    )
+    pool.open(wait=False)
+    app = procrastinate_app(settings)
+    app.open(pool)
+    return app
