@@ -5,7 +5,6 @@ order, on the response_url and in the Teams conversation."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -103,7 +102,10 @@ def test_web_processes_enqueue_and_a_worker_answers(postgres_url, tmp_path, proc
         cloud.teams.add_member("aad-e2e", "Jo")
         chat = cloud.teams.open_personal("aad-e2e")
         env = environment(cloud, slack, postgres_url, tmp_path)
-        processes += [start("serve", env, tmp_path / "serve.log"), start("teams", env, tmp_path / "teams.log")]
+        processes += [
+            start("serve", env, tmp_path / "serve.log"),
+            start("teams", env, tmp_path / "teams.log"),
+        ]
         wait_healthy(int(env["PORT"]))
         wait_healthy(int(env["TEAMS_PORT"]))
 
