@@ -12,6 +12,7 @@ the order they were sent, different people's at once, by whichever workers take 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -20,6 +21,7 @@ from procrastinate import App, Blueprint, JobContext
 
 from bot.config import Settings
 
+log = logging.getLogger(__name__)
 commands = Blueprint()
 QUEUE = "commands"
 SLACK_TASK, TEAMS_TASK = "slack_command", "teams_turn"
@@ -31,26 +33,31 @@ WEB_RECONNECT_SECONDS = 3.0
 def slack_command(context: JobContext, job: dict[str, Any]) -> None:
     """A Slack slash command or an archive sent in a DM, answered as the command process would."""
     from bot import platforms
-    from bot.jobs.queue import job_log
 
-    with job_log(context, **_key(job, "team_id")):
-        platforms.answer_slack_job(job)
+    _answer(context, platforms.answer_slack_job, job, job.get("team_id"))
 
 
 @commands.task(name=TEAMS_TASK, queue=QUEUE, pass_context=True)
 def teams_turn(context: JobContext, job: dict[str, Any]) -> None:
     """A Teams turn (a message, an install), answered as the command process would."""
     from bot import platforms
-    from bot.jobs.queue import job_log
 
     turn = job.get("turn") if isinstance(job.get("turn"), dict) else {}
-    with job_log(context, **_key(turn, "tenant_id")):
-        platforms.answer_teams_turn(job)
+    _answer(context, platforms.answer_teams_turn, job, turn.get("tenant_id"))
 
 
-def _key(fields: dict[str, Any], workspace: str) -> dict[str, str]:
-    """What a job's log lines name it by: its workspace (no person, no text)."""
-    return {"workspace": str(fields.get(workspace) or "")[:64]}
+def _answer(context: JobContext, answer: Callable[[dict], None], job: dict[str, Any], workspace: Any) -> None:
+    """Run the platform's answer between the job's two log lines (keyed by workspace: no person, no
+    text). A failure is logged here with its trace and not raised: procrastinate's own failure line
+    quotes the job's arguments, which hold what the person typed (the command process never logged
+    them either); not retried, since an answer may already have gone out."""
+    from bot.jobs.queue import job_log
+
+    try:
+        with job_log(context, workspace=str(workspace or "")[:64]):
+            answer(job)
+    except Exception:
+        log.exception("command job failed", extra={"fields": {"job_id": context.job.id}})
 
 
 def command_deferral(settings: Settings, task: str) -> Callable[[dict[str, Any], str], int | None]:
