@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 commands = Blueprint()
 QUEUE = "commands"
 SLACK_TASK, TEAMS_TASK = "slack_command", "teams_turn"
-WEB_POOL_TIMEOUT = 3.0
+WEB_POOL_TIMEOUT = 2.0
 WEB_RECONNECT_SECONDS = 3.0
 
 

@@ -37,6 +37,15 @@ TOKEN = "xoxb-webdefer-secret"
 def gate(postgres_url: str) -> Iterator[PgGate]:
     with PgGate(postgres_url) as gate:
         yield gate
+    forget_command_jobs(postgres_url)  # a later test's worker must not answer these
+
+
+def forget_command_jobs(postgres_url: str) -> None:
+    """Delete every job on queue "commands" (this run's database is this test process's own)."""
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM procrastinate_jobs WHERE queue_name = 'commands'"))
+    engine.dispose()
 
 
 def settings_for(gate: PgGate, **more: str) -> Settings:
