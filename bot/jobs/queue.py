@@ -28,7 +28,7 @@ from bot.jobs import tasks
 from bot.jobs.command_tasks import commands
 from bot.jobs.engine import worker_settings
 from bot.jobs.fanout import batches
-from bot.jobs.operations import retry_stalled_jobs
+from bot.jobs.operations import purge_finished_jobs, retry_stalled_jobs
 from bot.runtime import shared_runtime
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,19 @@ def conninfo(database_url: str) -> str:
 
 
 def procrastinate_app(settings: Settings) -> App:
-    """The procrastinate app on this database, with every Plume task (one per database URL)."""
-    return _app_for(settings.DATABASE_URL)
+    """The procrastinate app on this database, with every Plume task (one per database URL and stall
+    threshold)."""
+    return _app_for(settings.DATABASE_URL, retry_every(settings.PLUME_JOBS_STALLED_AFTER))
+
+
+def retry_every(stalled_after: float) -> int:
+    """Seconds between two `retry_stalled` ticks: a third of the stall threshold, 1 to 10 (every 10 s
+    for the default 30 s), so a dead worker's jobs resume within about 1.3 times the threshold."""
+    return max(1, min(10, round(stalled_after / 3)))
 
 
 @lru_cache(maxsize=8)
-def _app_for(database_url: str) -> App:
+def _app_for(database_url: str, retry_seconds: int) -> App:
     connector = PsycopgConnector(
         conninfo=conninfo(database_url),
         kwargs=CONNECT_KWARGS,
@@ -69,7 +76,7 @@ def _app_for(database_url: str) -> App:
         reconnect_timeout=60,
     )
     app = App(connector=connector)
-    _register(app)
+    _register(app, retry_seconds)
     return app
 
 
@@ -120,11 +127,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _register(app: App) -> None:
+def _register(app: App, retry_seconds: int) -> None:
     """Every Plume task on `app` (fresh task objects per app, so several databases can coexist)."""
     for name, options, func in TASKS:
         app.task(name=name, pass_context=True, **options)(func)
     for name, cron, func in TICKS_SCHEDULE:
+        cron = cron.format(retry=retry_seconds)
         app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queue=TICKS, pass_context=True)(func))
     for name, task in commands.tasks.items():
         app.task(
@@ -168,9 +176,10 @@ def ingest_upkeep(context: JobContext) -> None:
 
 
 def retention(context: JobContext) -> None:
-    """Purge what is past its retention window."""
+    """Purge what is past its retention window, and finished jobs a week old."""
     with job_log(context):
         tasks.retention(worker_settings())
+        purge_finished_jobs(context.app, days=7)
 
 
 def compliance(context: JobContext) -> None:
@@ -223,25 +232,38 @@ def defer_polls(app: App, account_ids: list[int]) -> None:
 # Periodic ticks: they only enqueue what is due ------------------------------------------------------
 
 
+def enqueue_deliveries(app: App, settings: Settings, now: datetime) -> dict[int, str]:
+    """A deliver_week job for each workspace whose digest time has come and that has something of
+    that week unsent (a state-based scan: whatever ticks were missed); those workspaces and weeks."""
+    pending, _digests = tasks.pending_weeks(settings, now)
+    for wid, week in pending.items():
+        defer_delivery(app, wid, week)
+    return pending
+
+
+def enqueue_ingest(app: App, settings: Settings, now: datetime, *, cycle: bool) -> None:
+    """Poll jobs for the accounts due now; at the start of a cycle (every POLL_INTERVAL) the ingest
+    upkeep and a nudge evaluation of every workspace too (rules on time passing, not only on posts)."""
+    if settings.X_BEARER_TOKEN is not None:
+        defer_polls(app, tasks.due_accounts_now(settings, now))
+        if cycle:
+            defer(app, "ingest_upkeep")()
+    if cycle:
+        defer_nudges(app, tasks.chat_workspaces(shared_runtime(settings)), now)
+
+
 def tick_deliveries(context: JobContext, timestamp: int) -> None:
-    """Every minute: a deliver_week job per workspace with something of its due week unsent."""
+    """Every minute: the deliveries due (so one goes out within 2 minutes of its time)."""
     with job_log(context, tick=timestamp):
-        pending, _digests = tasks.pending_weeks(worker_settings(), _now())
-        for wid, week in pending.items():
-            defer_delivery(context.app, wid, week)
+        enqueue_deliveries(context.app, worker_settings(), _now())
 
 
 def tick_poll(context: JobContext, timestamp: int) -> None:
-    """Every minute: poll jobs for the due accounts and the ingest upkeep; every POLL_INTERVAL, a nudge
-    evaluation of every workspace too (rules on time passing, not only on new posts)."""
+    """Every minute: the accounts due; every POLL_INTERVAL, the rest of a cycle."""
     with job_log(context, tick=timestamp):
         settings = worker_settings()
-        if settings.X_BEARER_TOKEN is not None:
-            defer(context.app, "ingest_upkeep")()
-            defer_polls(context.app, tasks.due_accounts_now(settings))
-        if (timestamp // 60) % max(1, settings.POLL_INTERVAL // 60) == 0:
-            runtime = shared_runtime(settings)
-            defer_nudges(context.app, tasks.chat_workspaces(runtime), _now())
+        cycle = (timestamp // 60) % max(1, settings.POLL_INTERVAL // 60) == 0
+        enqueue_ingest(context.app, settings, _now(), cycle=cycle)
 
 
 def tick_retention(context: JobContext, timestamp: int) -> None:
@@ -257,7 +279,7 @@ def tick_compliance(context: JobContext, timestamp: int) -> None:
 
 
 def retry_stalled(context: JobContext, timestamp: int) -> None:
-    """Every minute: jobs left "doing" by a worker whose heartbeat stopped go back to the queue."""
+    """Every few seconds: jobs left "doing" by a worker whose heartbeat stopped go back to the queue."""
     with job_log(context, tick=timestamp):
         retry_stalled_jobs(context.app, worker_settings().PLUME_JOBS_STALLED_AFTER)
 
@@ -267,5 +289,7 @@ TICKS_SCHEDULE: list[tuple[str, str, Callable[..., None]]] = [
     ("tick_poll", "* * * * *", tick_poll),
     ("tick_retention", "17 3 * * *", tick_retention),
     ("tick_compliance", "23 * * * *", tick_compliance),
-    ("retry_stalled", "* * * * *", retry_stalled),
+    # Every few seconds (a 6th, seconds, field; `retry_every`): a dead worker's jobs resume within
+    # about 40 s by default, well inside the 2 minutes a digest may take to go out.
+    ("retry_stalled", "* * * * * */{retry}", retry_stalled),
 ]

@@ -39,7 +39,6 @@ def worker_name() -> str:
 def run_queue_worker(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT (0), or until the database has been gone too long (1)."""
     shared_runtime(settings)  # migrations, procrastinate's schema among them
-    logging.getLogger("procrastinate").setLevel(max(logging.WARNING, logging.getLogger().level))
     return asyncio.run(_serve(settings))
 
 
