@@ -27,8 +27,8 @@ from tests.fakes.teams_server import TeamsCloud
 from tests.slack.conftest import text_of
 from tests.teams.activities import person, personal_message
 from tests.teams.conftest import shown, teams_env, wait_for
-from tests.webdefer.test_deferral_postgres import forget_command_jobs
 from tests.webdefer.pg_gate import PgGate
+from tests.webdefer.test_deferral_postgres import forget_command_jobs
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 TOKEN = "xoxb-test-token"  # the fake Slack's workspace token
