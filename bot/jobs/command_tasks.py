@@ -72,6 +72,18 @@ def command_deferral(settings: Settings, task: str) -> Callable[[dict[str, Any],
     return enqueue
 
 
+def database_unreachable(exc: Exception) -> bool:
+    """Whether a failed deferral means "the database is not there now" (try again in seconds), rather
+    than a refusal of this job (a bug: tried again, it would only fail again)."""
+    import psycopg
+    from procrastinate.exceptions import ConnectorException
+
+    gone = (psycopg.OperationalError, psycopg.InterfaceError, OSError, TimeoutError)
+    if isinstance(exc, ConnectorException):
+        return exc.__cause__ is None or isinstance(exc.__cause__, gone)
+    return isinstance(exc, gone)
+
+
 @lru_cache(maxsize=4)
 def _web_app(settings: Settings) -> App:
     """The app opened on a small pool that fails fast: a web process's one deferring thread needs one

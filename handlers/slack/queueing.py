@@ -32,12 +32,13 @@ def slack_handover(settings: Settings, **deferrer_options: Any) -> Handover:
 
     if jobs_engine(settings) == "inprocess":
         return CommandRunner(answer_job, settings.LOG_LEVEL)
-    from bot.jobs.command_tasks import SLACK_TASK, command_deferral
+    from bot.jobs.command_tasks import SLACK_TASK, command_deferral, database_unreachable
 
     defer = command_deferral(settings, SLACK_TASK)
     return Deferrer(
         lambda job: defer(job_args(job), person_lock(job)),
         lambda job: tell_try_again(settings, job),
+        retryable=database_unreachable,
         **deferrer_options,
     )
 

@@ -108,7 +108,7 @@ def teams_handover(settings: Settings, **deferrer_options: Any) -> Handover:
 
     if jobs_engine(settings) == "inprocess":
         return CommandRunner(answer_turn, settings.LOG_LEVEL)
-    from bot.jobs.command_tasks import TEAMS_TASK, command_deferral
+    from bot.jobs.command_tasks import TEAMS_TASK, command_deferral, database_unreachable
     from handlers.teams.notifier import TeamsNotifier
 
     defer = command_deferral(settings, TEAMS_TASK)
@@ -116,6 +116,7 @@ def teams_handover(settings: Settings, **deferrer_options: Any) -> Handover:
     return Deferrer(
         lambda job: defer(turn_args(job), person_lock(job)),
         lambda job: tell_try_again(notifier, job),
+        retryable=database_unreachable,
         **deferrer_options,
     )
 
