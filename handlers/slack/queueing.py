@@ -2,7 +2,8 @@
 child on the "inprocess" engine, or, on procrastinate, a job on queue "commands" that any worker
 answers with the same code (`answer_job`). The web process then only verifies, acks and enqueues,
 so any number of them can run side by side; the enqueueing itself runs off the request thread, in a
-`Deferrer` that keeps the command while the database is unreachable."""
+`Deferrer` that keeps the command while the database is unreachable (in memory: a web process killed
+during an outage loses what it holds; see bot.jobs.deferral)."""
 
 from __future__ import annotations
 
