@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,9 +20,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from procrastinate import App, JobContext, PsycopgConnector
+import psycopg
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 from bot.jobs import tasks
@@ -80,10 +83,15 @@ def _app_for(database_url: str, retry_seconds: int) -> App:
     return app
 
 
+_opening = threading.Lock()
+
+
 def opened_app(settings: Settings) -> App:
-    """The app, opened for synchronous use (deferring from web processes, the CLI or a job's thread)."""
+    """The app, opened for synchronous use (deferring from web processes, the CLI or a job's thread):
+    its pool is made once, however many threads ask at once."""
     app = procrastinate_app(settings)
-    app.open()
+    with _opening:
+        app.open()
     return app
 
 
@@ -130,7 +138,7 @@ def _now() -> datetime:
 def _register(app: App, retry_seconds: int) -> None:
     """Every Plume task on `app` (fresh task objects per app, so several databases can coexist)."""
     for name, options, func in TASKS:
-        app.task(name=name, pass_context=True, **options)(func)
+        app.task(name=name, pass_context=True, retry=TRANSIENT, **options)(func)
     for name, cron, func in TICKS_SCHEDULE:
         cron = cron.format(retry=retry_seconds)
         app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queue=TICKS, pass_context=True)(func))
@@ -188,7 +196,17 @@ def compliance(context: JobContext) -> None:
         tasks.daily_compliance(worker_settings())
 
 
-def _alone(key: str) -> dict[str, str]:
+# A job that lost the database (a restart, a cut connection) runs again 2, 4, 8, 16 s later: each is
+# safe to repeat (its effects are claimed in the database first). Any other error fails it; the next
+# tick's state-based scan queues what is still due.
+TRANSIENT = RetryStrategy(
+    max_attempts=4,
+    exponential_wait=2,
+    retry_exceptions=[OperationalError, InterfaceError, psycopg.OperationalError],
+)
+
+
+def _alone(key: str) -> dict[str, Any]:
     """One job at a time under `key`, and at most one waiting."""
     return {"lock": key, "queueing_lock": key}
 

@@ -10,6 +10,7 @@ database answers, and exits 1 (for its supervisor to restart it) when it has not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -47,27 +48,47 @@ async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(settings.PLUME_WORKER_CONCURRENCY + 4, "plume-job"))
     name = worker_name()
+    stopping = asyncio.Event()
+    running: list[asyncio.Task] = []
+
+    def stop() -> None:  # cancelling procrastinate's worker stops it gracefully: running jobs finish
+        stopping.set()
+        for task in running:
+            task.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop)
     trouble_since: float | None = None
-    while True:
+    while not stopping.is_set():
+        log.info("worker started", extra={"fields": {"worker": name, "engine": "procrastinate"}})
+        started = time.monotonic()
+        running[:] = [asyncio.create_task(_run_once(settings, name))]
         try:
-            log.info("worker started", extra={"fields": {"worker": name, "engine": "procrastinate"}})
-            await _run_once(settings, name)
-            log.info("worker stopped", extra={"fields": {"worker": name}})
-            return 0
+            await running[0]
+            error = "stopped by itself (lost its database connection)"
+        except asyncio.CancelledError:
+            if stopping.is_set():
+                break
+            raise
         except DATABASE_TROUBLE as exc:
-            trouble_since = trouble_since or time.monotonic()
-            waited = time.monotonic() - trouble_since
-            fields = {"worker": name, "error": f"{type(exc).__name__}: {exc}", "seconds": round(waited)}
-            if waited >= RECOVER_WITHIN:
-                log.error("database unreachable: worker exits", extra={"fields": fields})
-                return 1
-            log.warning("database trouble: worker restarts", extra={"fields": fields})
-        if await _stopped_within(RETRY_EVERY):
-            return 0
+            error = f"{type(exc).__name__}: {exc}"
+        now = time.monotonic()
+        # A run that lasted a while had recovered: the trouble starts again now.
+        trouble_since = trouble_since if trouble_since and now - started < RECOVER_WITHIN else now
+        fields = {"worker": name, "error": error, "seconds": round(now - trouble_since)}
+        if now - trouble_since >= RECOVER_WITHIN:
+            log.error("database unreachable: worker exits", extra={"fields": fields})
+            return 1
+        log.warning("database trouble: worker restarts", extra={"fields": fields})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), RETRY_EVERY)
+    log.info("worker stopped", extra={"fields": {"worker": name}})
+    return 0
 
 
 async def _run_once(settings: Settings, name: str) -> None:
-    """One procrastinate worker on every queue, until stopped (returns) or the database fails (raises)."""
+    """One procrastinate worker on every queue until cancelled (SIGTERM: it finishes its jobs first);
+    returns or raises when it lost the database."""
     app = procrastinate_app(settings)
     async with app.open_async():
         await app.run_worker_async(
@@ -78,21 +99,5 @@ async def _run_once(settings: Settings, name: str) -> None:
             stalled_worker_timeout=settings.PLUME_JOBS_STALLED_AFTER,
             shutdown_graceful_timeout=None,  # SIGTERM: the jobs in progress finish, however long
             delete_jobs="successful",  # the queue holds what is waiting, running or failed
-            install_signal_handlers=True,
+            install_signal_handlers=False,  # ours: a stop we asked for, told from one it had to make
         )
-
-
-async def _stopped_within(seconds: float) -> bool:
-    """Wait `seconds` between restarts; True when SIGTERM or SIGINT came meanwhile."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-        return True
-    except TimeoutError:
-        return False
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)

@@ -11,22 +11,14 @@ from bot.config import load_settings
 from bot.jobs.queue import enqueue_deliveries, enqueue_ingest, opened_app
 from bot.storage.db import transaction
 from bot.storage.tables import XAccount
-from tests.seeding import seed_posting_workspace
+from tests.jobs.workers import posting_workspace
 
 DIGEST_TIME = datetime(2026, 11, 16, 11, 0, tzinfo=UTC)  # Monday of W47, after the default 09:00
 
 
 def seed(runtime, team: str, people: int = 5) -> int:
     with transaction(runtime.sessions) as session:
-        return seed_posting_workspace(
-            session,
-            platform="slack",
-            team=team,
-            channel=f"C{team}",
-            people=range(people),
-            handle=lambda n: f"{team.lower()}p{n}",
-            user=lambda n: f"U{team}{n}",
-        )
+        return posting_workspace(session, team, people)
 
 
 def waiting(app, task: str) -> list[dict]:
