@@ -62,8 +62,8 @@ def _answer(context: JobContext, answer: Callable[[dict], None], job: dict[str, 
 
 def command_deferral(settings: Settings, task: str) -> Callable[[dict[str, Any], str], int | None]:
     """How a web process enqueues one command of `task`: `defer(args, lock)`. The app is opened on
-    first use, in the caller's thread (the Deferrer's: never a request's), so a web process starts
-    while the database is down and its first command waits in the buffer, not in the ack."""
+    first use, in the caller's thread (the Deferrer's, never a request's): whatever waits for the
+    database is the buffer, not an ack."""
     from bot.jobs.queue import defer
 
     def enqueue(args: dict[str, Any], lock: str) -> int | None:
