@@ -29,7 +29,7 @@ from tests.slack.simulation import SimClock, Timeline, at, job_settings, metadat
 START = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday of 2026-W49
 END = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # the next Monday, after the digest (09:00 Paris)
 WEEK, LAST_WEEK = "2026-W49", "2026-W48"
-INGEST_EVERY = WEEKLY_EVERY = timedelta(minutes=30)  # the worker: 15 min both; 30 halves the run
+INGEST_EVERY = WEEKLY_EVERY = timedelta(hours=1)  # the worker: 15 min both; an hour quarters the run
 DAYS = {name: date(2026, 11, 30) + timedelta(days=n) for n, name in enumerate(DAY_NAMES)}
 NEXT_MON = date(2026, 12, 7)
 
