@@ -70,11 +70,13 @@ def answers(sent: list[Sent], urls: ResponseUrls) -> dict:
     }
 
 
-def job_statuses(database_url: str) -> Counter[str]:
-    """procrastinate's jobs by status."""
+def job_statuses(database_url: str) -> Counter[str] | None:
+    """procrastinate's jobs by status (None: there is no job table: not the procrastinate engine)."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
+            if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
+                return None
             rows = conn.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1"))
             return Counter(dict(rows.all()))
     finally:
@@ -86,6 +88,8 @@ def doing_jobs(database_url: str) -> list[str]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
+            if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
+                return []
             rows = conn.execute(
                 text("SELECT id, task_name, args::text FROM procrastinate_jobs WHERE status = 'doing'")
             )

@@ -152,7 +152,7 @@ class Chaos:
             "deliveries": delivered,
             "commands": answered,
             "answer_p50_p99_s": _quantiles(answer_s),
-            "jobs": dict(checks.job_statuses(url)),
+            "jobs": checks.job_statuses(url),
             "doing": checks.doing_jobs(url),
             "jobs_by_worker": dict(checks.jobs_per_process(fleet)),
             "events": self.events,
@@ -198,6 +198,8 @@ def failures(report: dict) -> list[str]:
         problems.append(f"unanswered {len(c['unanswered'])}: {c['unanswered'][:5]}")
     if c["answered_twice"]:
         problems.append(f"answered more than once: {c['answered_twice'][:5]}")
+    if report["jobs"] is None:
+        problems.append("no procrastinate job table: the workers did not run the procrastinate engine")
     if report["doing"]:
         problems.append(f"jobs left doing: {report['doing'][:5]}")
     if sum(1 for n in report["jobs_by_worker"].values() if n) < 2:

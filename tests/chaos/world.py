@@ -35,15 +35,20 @@ CLIENT_SECRET = "chaos-secret"
 X_BEARER = "chaos-bearer"
 BURST_POSTS = 6  # ten minutes apart: a burst by the default rule, inside work hours
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
+# X ids grow with time: a first poll starts after the newest post stored, and the refresh purges stored
+# posts X no longer has, so last week's posts are on the fake X too, with lower ids than the burst's.
+LAST_WEEK_IDS, BURST_IDS = 10**16, 10**17
 
 
 @dataclass
 class Person:
     ambassador_id: int
+    x_account_id: int
     team: str
     user: str
     handle: str
     bursting: bool
+    posts: list[PostRecord] = field(default_factory=list)  # last week's, stored and on the fake X
 
 
 @dataclass
@@ -110,7 +115,7 @@ def _person(session, workspace_id: int, team: str, w: int, n: int, zone: str, mo
     day = monday + timedelta(days=1 + n % 4, hours=12)  # Tuesday..Friday noon UTC of last week
     records = [
         PostRecord(
-            x_id=10**17 + amb.id * 100 + m,
+            x_id=LAST_WEEK_IDS + amb.id * 100 + m,
             created_at=day + timedelta(minutes=7 * m),
             kind=PostKind.ORIGINAL,
             text="last week's post",
@@ -119,7 +124,7 @@ def _person(session, workspace_id: int, team: str, w: int, n: int, zone: str, mo
         for m in range(3)
     ]
     repo.upsert_posts(session=session, x_account_id=amb.x_account_id, records=records, source="api")
-    return Person(amb.id, team, user, handle, bursting=n % 3 == 0)
+    return Person(amb.id, amb.x_account_id, team, user, handle, n % 3 == 0, records)
 
 
 def _install(settings: Settings, world: World) -> None:
@@ -153,6 +158,8 @@ def _mirror(slack: FakeSlack, x: FakeX, world: World, now: datetime) -> None:
     for i, person in enumerate(world.people, start=1):
         slack.add_user(person.user, name=person.handle, tz="UTC", team_id=person.team)
         x.add_user(i, person.handle)
+        for record in person.posts:
+            x.add_post(i, record.x_id, record.created_at, record.text, likes=record.likes)
         if person.bursting:
             for m in range(BURST_POSTS):
-                x.add_post(i, 10**16 + i * 100 + m, start + timedelta(minutes=10 * m), "a burst")
+                x.add_post(i, BURST_IDS + i * 100 + m, start + timedelta(minutes=10 * m), "a burst")
