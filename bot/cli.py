@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--week", help="ISO week, e.g. 2026-W46 (default: last week)")
     digest.add_argument("--dry-run", action="store_true", help="print it instead of posting")
     sub.add_parser("worker", help="the scheduler: polling, nudges, digests, recaps, retention, compliance")
+    jobs = sub.add_parser("jobs", help="the job queue: depth, stalled jobs, the oldest waiting")
+    jobs.add_argument("--format", choices=["text", "json"], default="text")
     sub.add_parser("retention", help="purge posts past the retention window and uninstalled workspaces")
     sub.add_parser("compliance", help="run X batch compliance now: purge what X reports deleted or gone")
     sub.add_parser("serve", help="serve Slack over HTTP on $PORT (POST /slack/events, GET /healthz)")
@@ -321,6 +323,29 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return run_worker(settings)
 
 
+def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
+    """The job queue's state (procrastinate); on the in-process scheduler there is no queue."""
+    from bot.jobs.engine import jobs_engine
+
+    if jobs_engine(settings) == "inprocess":
+        if args.format == "json":
+            print(json.dumps({"engine": "inprocess"}))
+        else:
+            print("No job queue: the worker runs the jobs in-process (PLUME_JOBS=inprocess).")
+        return 0
+    from bot.jobs.operations import queue_status, status_text
+    from bot.jobs.queue import opened_app
+
+    open_runtime(settings)  # migrations: procrastinate's schema among them
+    app = opened_app(settings)
+    try:
+        status = queue_status(app, settings.PLUME_JOBS_STALLED_AFTER)
+    finally:
+        app.close()
+    print(json.dumps(status, indent=2) if args.format == "json" else status_text(status))
+    return 0
+
+
 def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
     """One retention pass."""
     from bot.jobs.tasks import retention
@@ -387,6 +412,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "compliance": cmd_compliance,
     "digest": cmd_digest,
     "worker": cmd_worker,
+    "jobs": cmd_jobs,
     "socket": cmd_socket,
     "teams": cmd_teams,
     "usage": cmd_usage,

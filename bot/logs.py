@@ -56,5 +56,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "matplotlib", "alembic"):
+    # procrastinate logs each task registration and job at INFO: the jobs log their own lines.
+    quiet = ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "matplotlib", "alembic", "procrastinate")
+    for noisy in quiet:
         logging.getLogger(noisy).setLevel(logging.WARNING)

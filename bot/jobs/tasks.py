@@ -26,7 +26,7 @@ from bot.services.delivery.outbox import MarkWriter, Outcome, mark_writer
 from bot.services.delivery.sending import chart_dir, pending_deliveries, send_digest, send_recaps
 from bot.services.ingest.compliance import ComplianceReport, run_compliance
 from bot.services.ingest.cycle import CycleReport, run_cycle
-from bot.services.ingest.polling import PollConfig
+from bot.services.ingest.polling import PollConfig, due_accounts
 from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.services.reports.digest import DigestData, build_digest
 from bot.services.reports.program import load_program
@@ -36,7 +36,7 @@ from bot.services.workspaces.settings import workspace_settings
 from bot.sources.x_api import make_client
 from bot.sources.x_compliance import ComplianceSource
 from bot.storage.db import transaction
-from bot.storage.tables import Workspace
+from bot.storage.tables import Ambassador, Workspace
 
 
 def _now() -> datetime:
@@ -48,9 +48,17 @@ def last_week() -> str:
     return week_label((_now() - timedelta(days=7)).date())
 
 
-def poll_cycle(settings: Settings, now: datetime | None = None, *, every: bool = False) -> CycleReport:
+def poll_cycle(
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    every: bool = False,
+    accounts: list[int] | None = None,
+    upkeep: bool = True,
+) -> CycleReport:
     """One ingestion cycle against the configured X API (at `now`, for simulations; default: the clock);
-    `every` polls all tracked accounts now, whatever their cadence."""
+    `every` polls all tracked accounts now, whatever their cadence. A job queue runs a cycle in parts:
+    `accounts` (a batch, polled if still due) and `upkeep` (the steps other than polling)."""
     runtime = shared_runtime(settings)
     config = PollConfig(base_interval=timedelta(seconds=settings.POLL_INTERVAL))
     return run_cycle(
@@ -60,7 +68,23 @@ def poll_cycle(settings: Settings, now: datetime | None = None, *, every: bool =
         config=config,
         budget_usd=settings.X_MONTHLY_BUDGET_USD,
         every=every,
+        accounts=accounts,
+        upkeep=upkeep,
     )
+
+
+def due_accounts_now(settings: Settings, now: datetime | None = None) -> list[int]:
+    """The tracked accounts due for a poll, oldest-polled first."""
+    return due_accounts(sessions=shared_runtime(settings).sessions, now=now or _now())
+
+
+def account_workspaces(settings: Settings, account_ids: list[int]) -> list[int]:
+    """The workspaces whose people own these X accounts."""
+    with transaction(shared_runtime(settings).sessions) as session:
+        rows = session.scalars(
+            select(Ambassador.workspace_id).where(Ambassador.x_account_id.in_(account_ids)).distinct()
+        )
+        return sorted(rows)
 
 
 def usage_report(settings: Settings, *, reset_credits: bool = False) -> str:
@@ -144,14 +168,21 @@ def ingest_and_nudge(
     nudges(settings, now, notifiers=notifiers)
 
 
-def nudges(settings: Settings, now: datetime | None = None, *, notifiers: Notifiers | None = None) -> int:
+def nudges(
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    notifiers: Notifiers | None = None,
+    workspace_ids: list[int] | None = None,
+) -> int:
     """Evaluate the nudge rules in vectorized passes over batches of workspaces (one per distinct set
-    of thresholds), and send what fired, a thread per workspace, each batch as soon as it is ready;
-    how many nudges went out."""
+    of thresholds; `workspace_ids`: only those of them on a chat platform), and send what fired, a
+    thread per workspace, each batch as soon as it is ready; how many nudges went out."""
     runtime = shared_runtime(settings)
     now = now or _now()
     notifiers = notifiers or platform_notifiers(settings)
-    ids = notifiers.served(chat_workspaces(runtime))
+    chat = chat_workspaces(runtime)
+    ids = notifiers.served(chat if workspace_ids is None else [w for w in chat if w in set(workspace_ids)])
     if not ids:
         return 0
     with transaction(runtime.sessions) as session:
@@ -193,9 +224,7 @@ def weekly_deliveries(
     runtime = shared_runtime(settings)
     now = now or _now()
     notifiers = notifiers or platform_notifiers(settings)
-    due = due_weeks(runtime, now, notifiers.served(chat_workspaces(runtime)))
-    digests, recaps_due = pending_deliveries(runtime.sessions, due)
-    pending = {wid: week for wid, week in due.items() if wid in digests or wid in recaps_due}
+    pending, digests = pending_weeks(settings, now, notifiers)
     if not pending:
         return
     members: dict[int, list[int]] = {}
@@ -238,6 +267,19 @@ def weekly_deliveries(
             )
 
         fan_out(deliver, prepared_batches(), settings.PLUME_DELIVERY_THREADS)
+
+
+def pending_weeks(
+    settings: Settings, now: datetime, notifiers: Notifiers | None = None
+) -> tuple[dict[int, str], set[int]]:
+    """The workspaces whose digest time has come and that still have something to send for that
+    week (the week of each), and those of them whose digest is still to send: a state-based scan, so
+    a missed tick is caught up by the next."""
+    runtime = shared_runtime(settings)
+    notifiers = notifiers or platform_notifiers(settings)
+    due = due_weeks(runtime, now, notifiers.served(chat_workspaces(runtime)))
+    digests, recaps_due = pending_deliveries(runtime.sessions, due)
+    return {wid: week for wid, week in due.items() if wid in digests or wid in recaps_due}, set(digests)
 
 
 def _finish_digest(data: DigestData, charts: Future) -> Message:

@@ -1,7 +1,8 @@
-"""`python -m bot worker`: the in-process scheduler running every job on its cadence.
+"""`python -m bot worker`: on the procrastinate engine (PostgreSQL), a procrastinate worker
+(bot/jobs/queue_worker.py); otherwise the in-process scheduler running every job on its cadence.
 
-Jobs are the plain functions of `bot.jobs.tasks` (ids and dates in, no ORM objects or clients), so a
-distributed runner can call the same functions later. SIGTERM lets the running job finish, then exits.
+Jobs are the plain functions of `bot.jobs.tasks` (ids and dates in, no ORM objects or clients), so both
+runners call the same functions. SIGTERM lets the running job finish, then exits.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.config import Settings
 from bot.jobs import tasks
+from bot.jobs.engine import jobs_engine
 from bot.services.delivery.notifiers import Notifiers
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,12 @@ def build_scheduler(settings: Settings, notifiers: Notifiers | None = None) -> B
 
 
 def run_worker(settings: Settings, notifiers: Notifiers | None = None) -> int:
-    """Run until SIGTERM or SIGINT; the job in progress completes first."""
+    """Run until SIGTERM or SIGINT; the job in progress completes first. The engine comes from
+    PLUME_JOBS, else the database (bot/jobs/engine.py)."""
+    if jobs_engine(settings) == "procrastinate":
+        from bot.jobs.queue_worker import run_queue_worker
+
+        return run_queue_worker(settings)
     scheduler = build_scheduler(settings, notifiers)
 
     def stop(signum, _frame) -> None:

@@ -48,9 +48,12 @@ def run_cycle(
     config: PollConfig,
     budget_usd: float | None = None,
     every: bool = False,
+    accounts: list[int] | None = None,
+    upkeep: bool = True,
 ) -> CycleReport:
     """Run every ingestion step that is due (`every`: poll all accounts now, whatever their cadence);
-    never raises for X trouble, reports it instead."""
+    never raises for X trouble, reports it instead. A job queue splits a cycle: `accounts` polls only
+    those of them still due, `upkeep` (handles, snapshots, period refresh) runs the other steps."""
     report = CycleReport()
     moment = now()
     blocked = _blocked(sessions, moment, budget_usd)
@@ -59,9 +62,10 @@ def run_cycle(
         log.warning("polling stopped", extra={"fields": {"reason": blocked}})
         return report
     try:
-        report.resolved = resolve_handles(sessions=sessions, source=source, now=moment)
-        _poll_due(sessions, source, now, config, budget_usd, report, every=every)
-        if report.stopped:  # the budget ran out: no snapshots or refreshes either
+        if upkeep:
+            report.resolved = resolve_handles(sessions=sessions, source=source, now=moment)
+        _poll_due(sessions, source, now, config, budget_usd, report, every=every, only=accounts)
+        if report.stopped or not upkeep:  # the budget ran out: no snapshots or refreshes either
             return report
         report.snapshots = take_snapshots(sessions=sessions, source=source, now=now())
         refreshed = refresh_period(sessions=sessions, source=source, now=now(), budget_usd=budget_usd)
@@ -83,10 +87,13 @@ def run_cycle(
     return report
 
 
-def _poll_due(sessions, source, now, config, budget_usd, report: CycleReport, *, every: bool) -> None:
-    """Poll each due account (or every one); an account's own failure is recorded and the next one
-    goes on. The budget is checked before each account, whatever made it due."""
-    for account_id in due_accounts(sessions=sessions, now=now(), every=every):
+def _poll_due(
+    sessions, source, now, config, budget_usd, report: CycleReport, *, every: bool, only: list[int] | None
+) -> None:
+    """Poll each due account (or every one; of `only`, when given); an account's own failure is
+    recorded and the next one goes on. The budget is checked before each account, whatever made it due."""
+    due = due_accounts(sessions=sessions, now=now(), every=every)
+    for account_id in due if only is None else [a for a in due if a in set(only)]:
         moment = now()
         with transaction(sessions) as session:
             usage = month_usage(session=session, now=moment, budget_usd=budget_usd)

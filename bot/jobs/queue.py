@@ -1,0 +1,271 @@
+"""The procrastinate app: Plume's jobs as procrastinate tasks, on the PostgreSQL that holds the data.
+
+Each task is a thin wrapper around a plain function of `bot.jobs.tasks` (ids and dates in); a worker
+builds its settings from its own environment, once. Periodic ticks only enqueue what is due, found by
+state-based scans, so a tick procrastinate dropped (it drops those missed for over 10 minutes) is
+caught up by the next one. Sending jobs of one workspace share the lock `workspace:<id>`: they never
+run in two processes at once, so two processes never spend one workspace's Slack rate limit together.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from procrastinate import App, JobContext, PsycopgConnector
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+from bot.jobs import tasks
+from bot.jobs.command_tasks import commands
+from bot.jobs.engine import worker_settings
+from bot.jobs.fanout import batches
+from bot.jobs.operations import retry_stalled_jobs
+from bot.runtime import shared_runtime
+
+log = logging.getLogger(__name__)
+
+DELIVERIES, NUDGES, INGEST, COMMANDS, TICKS = "deliveries", "nudges", "ingest", "commands", "ticks"
+QUEUES = (DELIVERIES, NUDGES, INGEST, COMMANDS, TICKS)
+POLL_BATCH = 50  # accounts per poll job
+# libpq: a dead peer is noticed within ~25 s (10 + 3 x 5) instead of the kernel's two hours, and a
+# server that does not answer fails a connection attempt after 5 s, so pools reconnect by themselves.
+CONNECT_KWARGS = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "connect_timeout": 5,
+}
+
+
+def conninfo(database_url: str) -> str:
+    """A libpq connection string from an SQLAlchemy URL (without its `+psycopg` driver part)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def procrastinate_app(settings: Settings) -> App:
+    """The procrastinate app on this database, with every Plume task (one per database URL)."""
+    return _app_for(settings.DATABASE_URL)
+
+
+@lru_cache(maxsize=8)
+def _app_for(database_url: str) -> App:
+    connector = PsycopgConnector(
+        conninfo=conninfo(database_url),
+        kwargs=CONNECT_KWARGS,
+        min_size=1,
+        max_size=20,
+        timeout=10,  # seconds to wait for a pooled connection
+        reconnect_timeout=60,
+    )
+    app = App(connector=connector)
+    _register(app)
+    return app
+
+
+def opened_app(settings: Settings) -> App:
+    """The app, opened for synchronous use (deferring from web processes, the CLI or a job's thread)."""
+    app = procrastinate_app(settings)
+    app.open()
+    return app
+
+
+def defer(app: App, name: str, **options: Any) -> Callable[..., int | None]:
+    """`defer(app, "deliver_week", queueing_lock=...)(workspace_id=1, week=...)`: the new job's id, or
+    None when a job with that queueing lock is already waiting (already queued is not an error)."""
+    deferrer = app.configure_task(name, allow_unknown=False, **options)
+
+    def run(**kwargs: Any) -> int | None:
+        try:
+            return deferrer.defer(**kwargs)
+        except AlreadyEnqueued:
+            log.debug("already queued", extra={"fields": {"task": name, **options}})
+            return None
+
+    return run
+
+
+def worker_id(context: JobContext) -> str:
+    """This worker, for logs: its name (host:pid)."""
+    return context.worker_name or f"{socket.gethostname()}:{os.getpid()}"
+
+
+@contextmanager
+def job_log(context: JobContext, **key: Any) -> Iterator[None]:
+    """One INFO line when the job starts, one when it ends (with how), each with its name, key and
+    worker."""
+    fields = {"job": context.job.task_name, "job_id": context.job.id, **key, "worker": worker_id(context)}
+    started = time.monotonic()
+    log.info("job started", extra={"fields": fields})
+    outcome = "failed"
+    try:
+        yield
+        outcome = "succeeded"
+    finally:
+        took = round(time.monotonic() - started, 3)
+        log.info("job ended", extra={"fields": {**fields, "outcome": outcome, "seconds": took}})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _register(app: App) -> None:
+    """Every Plume task on `app` (fresh task objects per app, so several databases can coexist)."""
+    for name, options, func in TASKS:
+        app.task(name=name, pass_context=True, **options)(func)
+    for name, cron, func in TICKS_SCHEDULE:
+        app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queue=TICKS, pass_context=True)(func))
+    for name, task in commands.tasks.items():
+        app.task(
+            name=f"commands:{name}",
+            queue=task.queue,
+            pass_context=task.pass_context,
+            retry=task.retry_strategy or False,
+            lock=task.lock,
+            queueing_lock=task.queueing_lock,
+            priority=task.priority,
+        )(task.func)
+
+
+# Jobs -------------------------------------------------------------------------------------------
+
+
+def deliver_week(context: JobContext, workspace_id: int, week: str) -> None:
+    """One workspace's recaps and digest for `week`."""
+    with job_log(context, workspace=workspace_id, week=week):
+        tasks.deliver_week(worker_settings(), workspace_id, week)
+
+
+def nudge_workspace(context: JobContext, workspace_id: int, moment: str) -> None:
+    """The nudge rules of one workspace, at `moment` (ISO), and what fired."""
+    with job_log(context, workspace=workspace_id, moment=moment):
+        tasks.nudges(worker_settings(), datetime.fromisoformat(moment), workspace_ids=[workspace_id])
+
+
+def poll_accounts(context: JobContext, account_ids: list[int]) -> None:
+    """Poll these X accounts (those still due), then evaluate their workspaces' nudges."""
+    with job_log(context, accounts=f"{account_ids[0]}..{account_ids[-1]}", count=len(account_ids)):
+        settings = worker_settings()
+        tasks.poll_cycle(settings, accounts=account_ids, upkeep=False)
+        defer_nudges(context.app, tasks.account_workspaces(settings, account_ids), _now())
+
+
+def ingest_upkeep(context: JobContext) -> None:
+    """The ingest steps other than polling: new handles, follower snapshots, period refresh."""
+    with job_log(context):
+        tasks.poll_cycle(worker_settings(), accounts=[], upkeep=True)
+
+
+def retention(context: JobContext) -> None:
+    """Purge what is past its retention window."""
+    with job_log(context):
+        tasks.retention(worker_settings())
+
+
+def compliance(context: JobContext) -> None:
+    """X batch compliance, once per kind and UTC day."""
+    with job_log(context):
+        tasks.daily_compliance(worker_settings())
+
+
+def _alone(key: str) -> dict[str, str]:
+    """One job at a time under `key`, and at most one waiting."""
+    return {"lock": key, "queueing_lock": key}
+
+
+TASKS: list[tuple[str, dict[str, Any], Callable[..., None]]] = [
+    ("deliver_week", {"queue": DELIVERIES}, deliver_week),
+    ("nudge_workspace", {"queue": NUDGES}, nudge_workspace),
+    ("poll_accounts", {"queue": INGEST}, poll_accounts),
+    ("ingest_upkeep", {"queue": INGEST, **_alone("ingest:upkeep")}, ingest_upkeep),
+    ("retention", {"queue": TICKS, **_alone("retention")}, retention),
+    ("compliance", {"queue": TICKS, **_alone("compliance")}, compliance),
+]
+
+
+# Deferring --------------------------------------------------------------------------------------
+
+
+def defer_delivery(app: App, workspace_id: int, week: str) -> int | None:
+    """Queue one workspace's week (once while it waits), after its other sending jobs."""
+    return defer(
+        app, "deliver_week", lock=f"workspace:{workspace_id}", queueing_lock=f"deliver:{workspace_id}:{week}"
+    )(workspace_id=workspace_id, week=week)
+
+
+def defer_nudges(app: App, workspace_ids: list[int], moment: datetime) -> None:
+    """Queue each workspace's nudge evaluation (once while it waits)."""
+    for wid in workspace_ids:
+        defer(app, "nudge_workspace", lock=f"workspace:{wid}", queueing_lock=f"nudge:{wid}")(
+            workspace_id=wid, moment=moment.isoformat()
+        )
+
+
+def defer_polls(app: App, account_ids: list[int]) -> None:
+    """Queue the due accounts in batches; a batch is keyed by its first account (oldest-polled order
+    changes between ticks: an account queued twice is polled once, being no longer due)."""
+    for batch in batches(sorted(account_ids), POLL_BATCH):
+        key = f"poll:{batch[0]}"
+        defer(app, "poll_accounts", lock=key, queueing_lock=key)(account_ids=batch)
+
+
+# Periodic ticks: they only enqueue what is due ------------------------------------------------------
+
+
+def tick_deliveries(context: JobContext, timestamp: int) -> None:
+    """Every minute: a deliver_week job per workspace with something of its due week unsent."""
+    with job_log(context, tick=timestamp):
+        pending, _digests = tasks.pending_weeks(worker_settings(), _now())
+        for wid, week in pending.items():
+            defer_delivery(context.app, wid, week)
+
+
+def tick_poll(context: JobContext, timestamp: int) -> None:
+    """Every minute: poll jobs for the due accounts and the ingest upkeep; every POLL_INTERVAL, a nudge
+    evaluation of every workspace too (rules on time passing, not only on new posts)."""
+    with job_log(context, tick=timestamp):
+        settings = worker_settings()
+        if settings.X_BEARER_TOKEN is not None:
+            defer(context.app, "ingest_upkeep")()
+            defer_polls(context.app, tasks.due_accounts_now(settings))
+        if (timestamp // 60) % max(1, settings.POLL_INTERVAL // 60) == 0:
+            runtime = shared_runtime(settings)
+            defer_nudges(context.app, tasks.chat_workspaces(runtime), _now())
+
+
+def tick_retention(context: JobContext, timestamp: int) -> None:
+    """Daily: the retention purge."""
+    with job_log(context, tick=timestamp):
+        defer(context.app, "retention")()
+
+
+def tick_compliance(context: JobContext, timestamp: int) -> None:
+    """Hourly: X batch compliance (each kind runs once per UTC day)."""
+    with job_log(context, tick=timestamp):
+        defer(context.app, "compliance")()
+
+
+def retry_stalled(context: JobContext, timestamp: int) -> None:
+    """Every minute: jobs left "doing" by a worker whose heartbeat stopped go back to the queue."""
+    with job_log(context, tick=timestamp):
+        retry_stalled_jobs(context.app, worker_settings().PLUME_JOBS_STALLED_AFTER)
+
+
+TICKS_SCHEDULE: list[tuple[str, str, Callable[..., None]]] = [
+    ("tick_deliveries", "* * * * *", tick_deliveries),
+    ("tick_poll", "* * * * *", tick_poll),
+    ("tick_retention", "17 3 * * *", tick_retention),
+    ("tick_compliance", "23 * * * *", tick_compliance),
+    ("retry_stalled", "* * * * *", retry_stalled),
+]
