@@ -71,7 +71,15 @@ class Chaos:
             )
             slack.set_rate_limit(per_channel_per_second=1.0, per_workspace_per_minute=args.per_minute)
             (work / "logs").mkdir()
-            fleet = Fleet(fleet_env(cluster.url, slack.url, x.url, work / "out"), work / "logs")
+            env = fleet_env(
+                cluster.url,
+                slack.url,
+                x.url,
+                work / "out",
+                PLUME_JOBS_HEARTBEAT=str(args.heartbeat),
+                PLUME_JOBS_STALLED_AFTER=str(args.stalled_after),
+            )
+            fleet = Fleet(env, work / "logs")
             try:
                 return self._under_fire(cluster, fleet, slack, urls, world)
             finally:
@@ -87,6 +95,8 @@ class Chaos:
         fleet.wait_serving()
         self.t0 = time.monotonic()
         self.note("started", webs=",".join(w.name for w in webs), workers=args.workers, week=world.week)
+        kick_ticks(cluster.url, ("tick_deliveries", "tick_poll"))
+        self.note("ticks deferred now", ticks="tick_deliveries,tick_poll")
         commander = Commander({w.name: w.port for w in webs}, urls, world, self.rng, args.command_every)
         commander.start()
         chaos_until = args.seconds * args.chaos
@@ -170,6 +180,19 @@ def _quantiles(values: list[float]) -> list[float] | None:
     return [round(values[int(q * (len(values) - 1))], 2) for q in (0.5, 0.99)]
 
 
+def kick_ticks(database_url: str, names: tuple[str, ...]) -> None:
+    """Defer these periodic ticks now, as if their minute had come: the run need not wait for the next
+    minute boundary (procrastinate defers the later ones by itself)."""
+    from bot.jobs.queue import defer, opened_app
+
+    app = opened_app(Settings(DATABASE_URL=database_url))
+    try:
+        for name in names:
+            defer(app, name)(timestamp=int(time.time()))
+    finally:
+        app.close()
+
+
 def migrate(database_url: str) -> None:
     """`python -m bot migrate`, as the Procfile's `release:` runs it."""
     done = subprocess.run(
@@ -224,6 +247,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--kill-every", type=float, nargs=2, default=(3.0, 6.0), metavar=("MIN", "MAX"))
     parser.add_argument("--command-every", type=float, default=1.0, help="seconds between commands")
+    parser.add_argument("--heartbeat", type=float, default=2.0, help="PLUME_JOBS_HEARTBEAT, seconds")
+    parser.add_argument("--stalled-after", type=float, default=8.0, help="PLUME_JOBS_STALLED_AFTER, seconds")
     parser.add_argument("--keep-logs", help="copy every process's log here")
     return parser.parse_args(argv)
 
