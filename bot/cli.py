@@ -337,11 +337,7 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs.queue import opened_app
 
     open_runtime(settings)  # migrations: procrastinate's schema among them
-    app = opened_app(settings)
-    try:
-        status = queue_status(app, settings.PLUME_JOBS_STALLED_AFTER)
-    finally:
-        app.close()
+    status = queue_status(opened_app(settings), settings.PLUME_JOBS_STALLED_AFTER)
     print(json.dumps(status, indent=2) if args.format == "json" else status_text(status))
     return 0
 

@@ -257,7 +257,7 @@ def tick_compliance(context: JobContext, timestamp: int) -> None:
 
 
 def retry_stalled(context: JobContext, timestamp: int) -> None:
-    """Every minute: jobs left "doing" by a worker whose heartbeat stopped go back to the queue."""
+    """Every 10 s: jobs left "doing" by a worker whose heartbeat stopped go back to the queue."""
     with job_log(context, tick=timestamp):
         retry_stalled_jobs(context.app, worker_settings().PLUME_JOBS_STALLED_AFTER)
 
@@ -267,5 +267,7 @@ TICKS_SCHEDULE: list[tuple[str, str, Callable[..., None]]] = [
     ("tick_poll", "* * * * *", tick_poll),
     ("tick_retention", "17 3 * * *", tick_retention),
     ("tick_compliance", "23 * * * *", tick_compliance),
-    ("retry_stalled", "* * * * *", retry_stalled),
+    # Every 10 s (a 6th, seconds, field): a dead worker's jobs resume within PLUME_JOBS_STALLED_AFTER
+    # plus 10 s, well inside the 2 minutes a digest may take to go out.
+    ("retry_stalled", "* * * * * */10", retry_stalled),
 ]
