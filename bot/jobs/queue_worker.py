@@ -66,20 +66,50 @@ async def _serve(settings: Settings) -> int:
             return 0
 
 
+class WorkerStoppedByItself(ConnectorException):
+    """procrastinate's worker stopped without SIGTERM or SIGINT: one of its side tasks (the LISTEN
+    connection, the heartbeat) failed, which means the database went away."""
+
+
 async def _run_once(settings: Settings, name: str) -> None:
-    """One procrastinate worker on every queue, until stopped (returns) or the database fails (raises)."""
+    """One procrastinate worker on every queue, until stopped (returns) or the database fails (raises).
+
+    The signals are ours, not procrastinate's: when a side task fails (a PostgreSQL restart drops the
+    LISTEN connection), procrastinate stops its worker gracefully and returns as if asked to, and the
+    process exited 0 (seen in the chaos test); only a signal is a stop, anything else a restart."""
     app = procrastinate_app(settings)
+    loop = asyncio.get_running_loop()
+    asked = asyncio.Event()
     async with app.open_async():
-        await app.run_worker_async(
-            name=name,
-            queues=None,
-            concurrency=settings.PLUME_WORKER_CONCURRENCY,
-            update_heartbeat_interval=settings.PLUME_JOBS_HEARTBEAT,
-            stalled_worker_timeout=settings.PLUME_JOBS_STALLED_AFTER,
-            shutdown_graceful_timeout=None,  # SIGTERM: the jobs in progress finish, however long
-            delete_jobs="successful",  # the queue holds what is waiting, running or failed
-            install_signal_handlers=True,
+        running = asyncio.create_task(
+            app.run_worker_async(
+                name=name,
+                queues=None,
+                concurrency=settings.PLUME_WORKER_CONCURRENCY,
+                update_heartbeat_interval=settings.PLUME_JOBS_HEARTBEAT,
+                stalled_worker_timeout=settings.PLUME_JOBS_STALLED_AFTER,
+                shutdown_graceful_timeout=None,  # SIGTERM: the jobs in progress finish, however long
+                delete_jobs="successful",  # the queue holds what is waiting, running or failed
+                install_signal_handlers=False,
+            )
         )
+
+        def stop() -> None:  # a cancelled worker stops gracefully: its jobs in progress finish first
+            asked.set()
+            running.cancel()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop)
+        try:
+            await running
+        except asyncio.CancelledError:
+            if not asked.is_set():
+                raise
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+    if not asked.is_set():
+        raise WorkerStoppedByItself("procrastinate's worker stopped by itself (the database went away)")
 
 
 async def _stopped_within(seconds: float) -> bool:

@@ -227,6 +227,9 @@ def failures(report: dict) -> list[str]:
         problems.append(f"jobs left doing: {report['doing'][:5]}")
     if sum(1 for n in report["jobs_by_worker"].values() if n) < 2:
         problems.append(f"jobs ran in fewer than 2 workers: {report['jobs_by_worker']}")
+    zero = [e["worker"] for e in report["events"] if e["what"] == "exited by itself" and e["code"] == 0]
+    if zero:  # exit 0 means "stopped on purpose": a supervisor that restarts on failure would not
+        problems.append(f"workers exited 0 without being asked to stop: {zero}")
     if report["pg_restarts"] != 1:
         problems.append("PostgreSQL was not restarted")
     return problems
