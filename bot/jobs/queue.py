@@ -54,12 +54,19 @@ def conninfo(database_url: str) -> str:
 
 
 def procrastinate_app(settings: Settings) -> App:
-    """The procrastinate app on this database, with every Plume task (one per database URL)."""
-    return _app_for(settings.DATABASE_URL)
+    """The procrastinate app on this database, with every Plume task (one per database URL and stall
+    threshold)."""
+    return _app_for(settings.DATABASE_URL, retry_every(settings.PLUME_JOBS_STALLED_AFTER))
+
+
+def retry_every(stalled_after: float) -> int:
+    """Seconds between two `retry_stalled` ticks: a third of the stall threshold, 1 to 10 (every 10 s
+    for the default 30 s), so a dead worker's jobs resume within about 1.3 times the threshold."""
+    return max(1, min(10, round(stalled_after / 3)))
 
 
 @lru_cache(maxsize=8)
-def _app_for(database_url: str) -> App:
+def _app_for(database_url: str, retry_seconds: int) -> App:
     connector = PsycopgConnector(
         conninfo=conninfo(database_url),
         kwargs=CONNECT_KWARGS,
@@ -69,7 +76,7 @@ def _app_for(database_url: str) -> App:
         reconnect_timeout=60,
     )
     app = App(connector=connector)
-    _register(app)
+    _register(app, retry_seconds)
     return app
 
 
@@ -120,11 +127,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _register(app: App) -> None:
+def _register(app: App, retry_seconds: int) -> None:
     """Every Plume task on `app` (fresh task objects per app, so several databases can coexist)."""
     for name, options, func in TASKS:
         app.task(name=name, pass_context=True, **options)(func)
     for name, cron, func in TICKS_SCHEDULE:
+        cron = cron.format(retry=retry_seconds)
         app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queue=TICKS, pass_context=True)(func))
     for name, task in commands.tasks.items():
         app.task(
@@ -257,7 +265,7 @@ def tick_compliance(context: JobContext, timestamp: int) -> None:
 
 
 def retry_stalled(context: JobContext, timestamp: int) -> None:
-    """Every 10 s: jobs left "doing" by a worker whose heartbeat stopped go back to the queue."""
+    """Every few seconds: jobs left "doing" by a worker whose heartbeat stopped go back to the queue."""
     with job_log(context, tick=timestamp):
         retry_stalled_jobs(context.app, worker_settings().PLUME_JOBS_STALLED_AFTER)
 
@@ -267,7 +275,7 @@ TICKS_SCHEDULE: list[tuple[str, str, Callable[..., None]]] = [
     ("tick_poll", "* * * * *", tick_poll),
     ("tick_retention", "17 3 * * *", tick_retention),
     ("tick_compliance", "23 * * * *", tick_compliance),
-    # Every 10 s (a 6th, seconds, field): a dead worker's jobs resume within PLUME_JOBS_STALLED_AFTER
-    # plus 10 s, well inside the 2 minutes a digest may take to go out.
-    ("retry_stalled", "* * * * * */10", retry_stalled),
+    # Every few seconds (a 6th, seconds, field; `retry_every`): a dead worker's jobs resume within
+    # about 40 s by default, well inside the 2 minutes a digest may take to go out.
+    ("retry_stalled", "* * * * * */{retry}", retry_stalled),
 ]

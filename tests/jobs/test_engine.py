@@ -74,3 +74,5 @@ def test_every_job_and_tick_is_a_task_on_its_queue():
     }
     crons = {task.task.name: task.cron for task in app.periodic_registry.periodic_tasks.values()}
     assert crons["tick_deliveries"] == "* * * * *" and crons["retry_stalled"] == "* * * * * */10"
+    fast = procrastinate_app(settings(DATABASE_URL=PG, PLUME_JOBS_STALLED_AFTER="2"))
+    assert {t.cron for t in fast.periodic_registry.periodic_tasks.values()} >= {"* * * * * */1"}
