@@ -8,11 +8,12 @@ A benchmark script, not a test. For each worker count: a fresh private PostgreSQ
 (tests/fakes/pg_cluster.py; fsync off), `python -m bot migrate`, the same program as delivery_rate
 (its week due now, by the real clock the workers run on; the people's zone chosen so that it is 11:xx
 for them, inside work hours, and this morning's bursts 90 to 40 minutes ago), the fake Slack in this
-process with the same rate limits, then N workers. The clock starts when the workers are started and the first
-ticks deferred (tick_deliveries and tick_poll, as if their minute had come), and stops at the last accepted message,
-once every expected message has arrived (or at `--timeout`). The floor, lost and duplicated are
-delivery_rate's. PLUME_WORKER_CONCURRENCY is `--concurrency` (default: enough job slots across the
-workers for every workspace at once: a sending job mostly waits on its workspace's rate limit).
+process with the same rate limits, then N workers. The clock starts when the workers are started and
+the first ticks deferred (tick_deliveries and tick_poll, as if their minute had come), and stops at
+the last accepted message, once every expected message has arrived (or at `--timeout`). The floor,
+lost and duplicated are delivery_rate's. PLUME_WORKER_CONCURRENCY is `--concurrency` (default:
+enough job slots across the workers for every workspace at once: a sending job mostly waits on its
+workspace's rate limit).
 Prints a table, then one JSON line.
 """
 
@@ -87,7 +88,32 @@ def run_once(workers: int, args: argparse.Namespace) -> dict:
             result = measure(slack, who, args, timing, clock.week)
             result["workers"], result["concurrency"] = workers, concurrency
             result["jobs_by_worker"] = _jobs_by_worker(fleet)
+            result["sizes"] = table_sizes(cluster.url)
     return result
+
+
+SIZED = ("posts", "nudge_log", "digest_log", "ambassadors", "x_accounts", "procrastinate_jobs")
+
+
+def table_sizes(database_url: str) -> dict[str, dict[str, float]]:
+    """Rows and bytes per row (table, indexes and TOAST: pg_total_relation_size) of the tables a month
+    grows, as this run left them (successful jobs are deleted, so the job table holds what failed)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    sizes = {}
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        for name in SIZED:
+            rows = conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+            size = conn.execute(text(f"SELECT pg_total_relation_size('{name}')")).scalar_one()
+            sizes[name] = {
+                "rows": rows,
+                "bytes": size,
+                "bytes_per_row": round(size / rows, 1) if rows else None,
+            }
+    engine.dispose()
+    return sizes
 
 
 def _wait_complete(slack, who: dict, args: argparse.Namespace, week: str, started: float) -> float:
