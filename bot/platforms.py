@@ -78,3 +78,17 @@ def teams_package(settings: Settings, out: Path, **options: str | None) -> Path:
     from handlers.teams.package import PackageOptions, write_package
 
     return write_package(settings, PackageOptions(out=out, **options))
+
+
+def answer_slack_job(args: dict) -> None:
+    """A Slack command (or archive sent in a DM) from the job queue, answered by Slack's handlers."""
+    from handlers.slack.queueing import answer_queued
+
+    answer_queued(args)
+
+
+def answer_teams_turn(args: dict) -> None:
+    """A Teams turn from the job queue, answered by Teams' handlers."""
+    from handlers.teams.offload import answer_queued_turn
+
+    answer_queued_turn(args)

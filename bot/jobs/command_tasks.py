@@ -1,15 +1,93 @@
 """Chat commands deferred by the web processes as procrastinate jobs on the queue "commands" (the
-procrastinate engine only; bot/jobs/child.py runs them in-process otherwise).
+procrastinate engine only; bot/jobs/child.py runs them in-process otherwise). The app adds this
+blueprint under the namespace "commands".
 
-Declare each with `@commands.task(name="<name>", queue="commands", pass_context=...)`; a job gets its
-settings from `bot.jobs.engine.worker_settings()`. Every app (`bot.jobs.queue.procrastinate_app`) gets
-its own copy of these tasks, named "commands:<name>", so defer them by that name through the app:
-`bot.jobs.queue.defer(opened_app(settings), "commands:<name>", queueing_lock=...)(**kwargs)`, not with
-the blueprint task's own `.defer()` (it is bound to no app).
+A job's arguments are JSON (procrastinate stores them in its table): each platform turns its job
+into plain fields and back (handlers.slack.offload, handlers.teams.offload), and leaves secrets out
+(a Slack bot token is looked up again by the worker). The task runs the platform's own handler code
+through bot.platforms, the one module of `bot/` allowed to import `handlers/`. Each job carries its
+person's lock (`slack:<team>:<user>`, `teams:<tenant>:<user>`): one person's commands are answered in
+the order they were sent, different people's at once, by whichever workers take them.
 """
 
 from __future__ import annotations
 
-from procrastinate import Blueprint
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from procrastinate import App, Blueprint, JobContext
+
+from bot.config import Settings
 
 commands = Blueprint()
+QUEUE = "commands"
+SLACK_TASK, TEAMS_TASK = "slack_command", "teams_turn"
+WEB_POOL_TIMEOUT = 3.0
+WEB_RECONNECT_SECONDS = 3.0
+
+
+@commands.task(name=SLACK_TASK, queue=QUEUE, pass_context=True)
+def slack_command(context: JobContext, job: dict[str, Any]) -> None:
+    """A Slack slash command or an archive sent in a DM, answered as the command process would."""
+    from bot import platforms
+    from bot.jobs.queue import job_log
+
+    with job_log(context, **_key(job, "team_id")):
+        platforms.answer_slack_job(job)
+
+
+@commands.task(name=TEAMS_TASK, queue=QUEUE, pass_context=True)
+def teams_turn(context: JobContext, job: dict[str, Any]) -> None:
+    """A Teams turn (a message, an install), answered as the command process would."""
+    from bot import platforms
+    from bot.jobs.queue import job_log
+
+    turn = job.get("turn") if isinstance(job.get("turn"), dict) else {}
+    with job_log(context, **_key(turn, "tenant_id")):
+        platforms.answer_teams_turn(job)
+
+
+def _key(fields: dict[str, Any], workspace: str) -> dict[str, str]:
+    """What a job's log lines name it by: its workspace (no person, no text)."""
+    return {"workspace": str(fields.get(workspace) or "")[:64]}
+
+
+def command_deferral(settings: Settings, task: str) -> Callable[[dict[str, Any], str], int | None]:
+    """How a web process enqueues one command of `task`: `defer(args, lock)`. The app is opened on
+    first use, in the caller's thread (the Deferrer's: never a request's), so a web process starts
+    while the database is down and its first command waits in the buffer, not in the ack."""
+    from bot.jobs.queue import defer
+
+    def enqueue(args: dict[str, Any], lock: str) -> int | None:
+        return defer(_web_app(settings), f"{QUEUE}:{task}", lock=lock)(job=args)
+
+    return enqueue
+
+
+@lru_cache(maxsize=4)
+def _web_app(settings: Settings) -> App:
+    """The app opened on a small pool that fails fast: a web process's one deferring thread needs one
+    connection, and a database that does not give one within WEB_POOL_TIMEOUT is down for it (the
+    command stays buffered and is tried again in seconds, not after a worker's patient 10 s). Failed
+    reconnections are given up after WEB_RECONNECT_SECONDS, and the next attempt starts afresh rather
+    than after a backoff that doubles to minutes, so a database back from a restart is used at once."""
+    import psycopg_pool
+
+    from bot.jobs.queue import CONNECT_KWARGS, conninfo, procrastinate_app
+
+    pool = psycopg_pool.ConnectionPool(
+        conninfo(settings.DATABASE_URL),
+        kwargs=CONNECT_KWARGS,
+        min_size=1,
+        max_size=2,
+        timeout=WEB_POOL_TIMEOUT,
+        reconnect_timeout=WEB_RECONNECT_SECONDS,
+        check=psycopg_pool.ConnectionPool.check_connection,
+        name="plume-web-deferral",
+        open=False,
+    )
+    pool.open(wait=False)
+    app = procrastinate_app(settings)
+    app.open(pool)
+    return app

@@ -13,7 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.jobs.child import CommandRunner
+from bot.jobs.deferral import Handover
 from bot.runtime import Runtime
 from handlers.slack import actions, commands, events
 from handlers.slack.client import web_client
@@ -58,7 +58,7 @@ def build_app(
     *,
     listener_executor: Executor | None = None,
     deps=None,
-    command_pool: CommandRunner | None = None,
+    command_pool: Handover | None = None,
 ) -> App:
     """The Bolt app. With SLACK_CLIENT_ID/SECRET it installs into many workspaces; else SLACK_BOT_TOKEN.
 

@@ -49,7 +49,7 @@ def handle_plume_command(command: dict, respond, client: WebClient, team_id: str
 
 
 @lru_cache(maxsize=1)
-def _child_runtime() -> Runtime:
+def command_runtime() -> Runtime:
     """One settings object and database pool per command process."""
     return open_runtime(load_settings())
 
@@ -57,7 +57,7 @@ def _child_runtime() -> Runtime:
 def answer_job(job: CommandJob | ArchiveJob) -> None:
     """A command handed over by the web process, answered on its response_url (same code as in-process);
     or an X archive sent in a DM, imported here so the web process only acks."""
-    runtime = _child_runtime()
+    runtime = command_runtime()
     if isinstance(job, ArchiveJob):
         deps = SlackDeps(runtime=runtime, settings=runtime.settings)
         import_shared_archive(job, web_client(runtime.settings, job.bot_token), deps)

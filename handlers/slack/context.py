@@ -24,7 +24,7 @@ from handlers.slack.ids import SLASH_PREFIX
 from handlers.slack.render import fallback_text, to_blocks
 
 if TYPE_CHECKING:
-    from bot.jobs.child import CommandRunner
+    from bot.jobs.deferral import Handover
 
 PLATFORM = "slack"
 T = TypeVar("T")
@@ -38,7 +38,8 @@ class SlackDeps:
     runtime: Runtime
     settings: Settings
     clock: Callable[[], datetime] = utc_now
-    command_pool: CommandRunner | None = None  # set in `serve`: commands run in another process
+    # Set in `serve`: commands run in another process (the child, or a job queue's worker).
+    command_pool: Handover | None = None
 
     @property
     def core(self) -> CoreDeps:

@@ -18,14 +18,13 @@ from waitress.task import ErrorTask
 import bot.platforms  # noqa: F401  registers every platform's notifier (sign-in confirmations)
 from bot.commands.context import utc_now
 from bot.config import Settings
-from bot.jobs.child import CommandRunner
 from bot.runtime import Runtime, open_runtime
 from bot.services.delivery.notifiers import Notifiers, notifier_registry
 from bot.web.x_pages import PATHS as X_PATHS
 from bot.web.x_pages import x_signin_page
 from handlers.slack.app import build_app
-from handlers.slack.commands import answer_job
 from handlers.slack.front import guard_events, log_refusal, refuse
+from handlers.slack.queueing import slack_handover
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +105,8 @@ def serve(settings: Settings, host: str = "0.0.0.0") -> None:
     from waitress.server import BaseWSGIServer, create_server
 
     log.info("serving", extra={"fields": {"port": settings.PORT}})
-    pool = CommandRunner(answer_job, settings.LOG_LEVEL)
+    # The command process, or (procrastinate engine) a Deferrer onto the job queue's "commands".
+    pool = slack_handover(settings)
     signal.signal(signal.SIGTERM, _stop)  # a platform restart: finish queued commands, stop the child
     try:
         sockets: dict = {}

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands.context import ChatContext, CoreDeps, PlatformWords, utc_now
 from bot.config import Settings
-from bot.jobs.child import CommandRunner
+from bot.jobs.deferral import Handover
 from bot.messages.model import Message
 from bot.messages.text import hint, text
 from bot.runtime import Runtime
@@ -52,7 +52,7 @@ class TeamsDeps:
     # The work of a turn runs here, after Teams got its answer (the core is synchronous)...
     pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16, "teams-turn"))
     # ...or in the command process, when there is one (`python -m bot teams`).
-    offload: CommandRunner | None = None
+    offload: Handover | None = None
 
     @property
     def core(self) -> CoreDeps:

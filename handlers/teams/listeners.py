@@ -42,7 +42,8 @@ DRAIN_SECONDS = 20.0
 
 class Background:
     """Work started after the HTTP answer. Under `python -m bot teams` it goes to the command process
-    (bot.jobs.child), which answers in order. In-process (tests, embedded use) it runs in threads:
+    (bot.jobs.child), which answers in order, or on procrastinate to queue "commands" (in order by the
+    person's lock; handlers.teams.offload). In-process (tests, embedded use) it runs in threads:
     one person's turns in the order Teams sent them (their `join` before their `me`), different
     people's at once, kept referenced until done (asyncio drops an unreferenced task's exception)."""
 
@@ -51,7 +52,7 @@ class Background:
         self.tails: dict[tuple[str, str], asyncio.Task] = {}
 
     def start(self, work: Callable[[TeamsDeps, Turn], None], turn: Turn) -> None:
-        if self.deps.offload is not None:  # `python -m bot teams`: the command process, in order
+        if self.deps.offload is not None:  # `python -m bot teams`: another process answers, in order
             self.deps.offload.submit(TurnJob(work.__name__, turn))
             return
         key = (turn.tenant_id, turn.user_id)

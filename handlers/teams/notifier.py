@@ -37,6 +37,7 @@ from bot.services.workspaces.chat_state import conversation_of, platform_state, 
 from bot.storage.db import transaction
 from bot.storage.tables import Workspace
 from handlers.teams.pacing import TENANT_LIMITS, SendGate
+from handlers.teams.turns import Turn
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 RATE_LIMIT_RETRIES = 30
@@ -152,6 +153,12 @@ class TeamsNotifier:
         target = self._target(workspace_id)
         activity = self._activity(workspace_id, message)
         return self._send(target, channel, activity, activity_id=ref)
+
+    def post_to_turn(self, turn: Turn, message: Message) -> str:
+        """Answer in a turn's own conversation, at the service URL and as the bot id of that verified
+        turn: no database read (a web process tells a person to try again while it is down)."""
+        target = Target(turn.service_url, turn.bot_id or f"28:{self.settings.TEAMS_APP_ID}", turn.tenant_id)
+        return self._send(target, turn.conversation_id, self._activity(0, message))  # no chart in it
 
     def find(
         self, *, workspace_id: int, channel: str | None, user_id: str | None, key: str, since: datetime

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.config import Settings
-from bot.jobs.child import CommandRunner
+from bot.jobs.deferral import Handover
 from bot.runtime import Runtime, open_runtime
 from bot.services.delivery.notifiers import Notifier, notifier_registry
 from bot.web.x_pages import x_signin_page
@@ -25,7 +25,7 @@ from handlers.teams.context import TeamsDeps
 from handlers.teams.downloads import exports_router
 from handlers.teams.front import GuardedAdapter
 from handlers.teams.listeners import DRAIN_SECONDS, register
-from handlers.teams.offload import answer_turn
+from handlers.teams.offload import teams_handover
 from handlers.teams.sdk import build_teams_app, inbound_validator
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def create_asgi(
     settings: Settings,
     runtime: Runtime | None = None,
     notifier: Notifier | None = None,
-    offload: CommandRunner | None = None,
+    offload: Handover | None = None,
 ) -> FastAPI:
     """The ASGI app: the SDK's messaging route behind Plume's front, health, and chart images. With
     `offload`, turns are answered in the command process; without, in this one's threads."""
@@ -114,8 +114,9 @@ def _database_answers(runtime: Runtime) -> bool:
 
 def serve(settings: Settings, host: str = "0.0.0.0") -> None:
     """Serve Teams on $TEAMS_PORT with uvicorn, every option explicit; turns are answered in the
-    command process (bot.jobs.child), stopped after the server (queued turns are finished first)."""
-    offload = CommandRunner(answer_turn, settings.LOG_LEVEL)
+    command process (bot.jobs.child), stopped after the server (queued turns are finished first); on
+    the procrastinate engine they are jobs on queue "commands", answered by any worker."""
+    offload = teams_handover(settings)
     config = uvicorn.Config(
         create_asgi(settings, offload=offload),
         host=host,
