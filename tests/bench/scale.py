@@ -5,15 +5,15 @@ processes on PostgreSQL, with the procrastinate engine.
                                 [--per-minute 6] [--per-channel 1.0] [--concurrency N]
 
 A benchmark script, not a test. For each worker count: a fresh private PostgreSQL cluster
-(tests/fakes/pg_cluster.py; fsync off), `python -m bot migrate`, the same program as delivery_rate
-(its week due now, by the real clock the workers run on; the people's zone chosen so that it is 11:xx
-for them, inside work hours, and this morning's bursts 90 to 40 minutes ago), the fake Slack in this
-process with the same rate limits, then N workers. The clock starts when the workers are started and
-the first ticks deferred (tick_deliveries and tick_poll, as if their minute had come), and stops at
-the last accepted message, once every expected message has arrived (or at `--timeout`). The floor,
-lost and duplicated are delivery_rate's. PLUME_WORKER_CONCURRENCY is `--concurrency` (default:
-enough job slots across the workers for every workspace at once: a sending job mostly waits on its
-workspace's rate limit).
+(tests/fakes/pg_cluster.py; fsync and synchronous_commit off: it is never restarted), `python -m bot
+migrate`, the same program as delivery_rate (its week due now, by the real clock the workers run on; the
+people's zone chosen so that it is 11:xx for them, inside work hours, and this morning's bursts 90 to 40
+minutes ago), the fake Slack in this process with the same rate limits, then N workers. The clock starts
+when the workers are started and the first ticks deferred (tick_deliveries and tick_poll, as if their
+minute had come), and stops at the last accepted message, once every expected message has arrived (or at
+`--timeout`). The floor, lost and duplicated are delivery_rate's. PLUME_WORKER_CONCURRENCY is
+`--concurrency` (default: enough job slots across the workers for every workspace at once: a sending job
+mostly waits on its workspace's rate limit).
 Prints a table, then one JSON line.
 """
 
@@ -62,7 +62,10 @@ def run_once(workers: int, args: argparse.Namespace) -> dict:
     now = datetime.now(UTC)
     clock = Clock(now=now, zone=local_zone(now), work_days=EVERY_DAY)
     concurrency = args.concurrency or min(512, math.ceil(args.workspaces / workers) + 8)
-    with tempfile.TemporaryDirectory(prefix="plume-scale-") as tmp, PgCluster(max_connections=300) as cluster:
+    with (
+        tempfile.TemporaryDirectory(prefix="plume-scale-") as tmp,
+        PgCluster(max_connections=300, synchronous_commit=False) as cluster,
+    ):
         migrate(cluster.url)
         began = time.perf_counter()
         who = build(cluster.url, args.workspaces, args.people, args.nudged, clock)

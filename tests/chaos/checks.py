@@ -56,7 +56,7 @@ def deliveries(slack: FakeSlack, world: World) -> dict:
 
 def answers(sent: list[Sent], urls: ResponseUrls) -> dict:
     """Every acked command answered exactly once; commands never acked answered at most once."""
-    counts = [(s, len(urls.bodies(s.url))) for s in sent]
+    counts = [(s, len(urls.bodies(s.url)) + bool(s.ack_text)) for s in sent]
     acked = [(s, n) for s, n in counts if s.status == 200]
     acks = sorted(s.ack_s for s, _ in acked)
     return {
@@ -64,6 +64,7 @@ def answers(sent: list[Sent], urls: ResponseUrls) -> dict:
         "acked": len(acked),
         "not_acked": Counter(str(s.status) for s, _ in counts if s.status != 200),
         "answered_once": sum(1 for _, n in acked if n == 1),
+        "told_in_the_ack": sum(1 for s, _ in acked if s.ack_text),
         "unanswered": [f"{s.web} {s.text!r} at {s.at:.1f}" for s, n in acked if n == 0],
         "answered_twice": [f"{s.web} {s.text!r} at {s.at:.1f}: {n}" for s, n in counts if n > 1],
         "ack_p99_s": round(acks[int(0.99 * (len(acks) - 1))], 3) if acks else None,

@@ -25,6 +25,7 @@ class Sent:
     at: float
     status: int | None  # None: no HTTP answer at all (the request itself failed)
     ack_s: float
+    ack_text: str = ""  # a body in the ack is shown to the person: an answer too
 
 
 class Commander:
@@ -60,15 +61,16 @@ class Commander:
     def _send(self, web: str, port: int, team: str, user: str, text: str) -> Sent:
         url = self.urls.new()
         body = command_body(text, user_id=user, team_id=team, response_url=url, channel_id=f"D{user}")
-        began = time.monotonic()
+        began, at = time.monotonic(), time.time()
         try:
-            status = requests.post(
+            reply = requests.post(
                 f"http://127.0.0.1:{port}/slack/events", data=body, headers=signed_headers(body), timeout=10
-            ).status_code
+            )
+            status, shown = reply.status_code, reply.text.strip()
         except requests.RequestException:
-            status = None
-        return Sent(web, text, url, time.time(), status, time.monotonic() - began)
+            status, shown = None, ""
+        return Sent(web, text, url, at, status, time.monotonic() - began, shown)
 
     def unanswered(self) -> list[Sent]:
         """Acked commands with no answer yet."""
-        return [s for s in self.sent if s.status == 200 and not self.urls.bodies(s.url)]
+        return [s for s in self.sent if s.status == 200 and not s.ack_text and not self.urls.bodies(s.url)]

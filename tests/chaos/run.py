@@ -279,7 +279,8 @@ def summary(report: dict, problems: list[str]) -> str:
         f"PostgreSQL restarted {report['pg_restarts']}x; delivered {d['delivered']}/{d['expected']} "
         f"(digests {d['digests']}, recaps {d['recaps']}, nudges {d['nudges']}), lost {len(d['lost'])}, "
         f"duplicated {len(d['duplicated'])}; commands {c['acked']}/{c['sent']} acked, "
-        f"{c['answered_once']} answered once, unanswered {len(c['unanswered'])}, "
+        f"{c['answered_once']} answered once ({c['told_in_the_ack']} told to retry in the ack), "
+        f"unanswered {len(c['unanswered'])}, "
         f"twice {len(c['answered_twice'])}; answer p50/p99 {report['answer_p50_p99_s']} s; "
         f"jobs {report['jobs']}, by worker {report['jobs_by_worker']}"
         + "".join(f"\n  FAIL: {p}" for p in problems)
