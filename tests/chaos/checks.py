@@ -54,11 +54,15 @@ def deliveries(slack: FakeSlack, world: World) -> dict:
     }
 
 
-def answers(sent: list[Sent], urls: ResponseUrls) -> dict:
-    """Every acked command answered exactly once; commands never acked answered at most once."""
+def answers(sent: list[Sent], urls: ResponseUrls, retried: str = "") -> dict:
+    """Every acked command answered exactly once; commands never acked answered at most once. A second
+    answer whose job was retried after its worker died (`retried`: the workers' "stalled job retried"
+    lines) is counted apart: a worker killed after answering, before procrastinate marked the job
+    done, answers again on the retry (at least once; see docs/chaos-runs.md)."""
     counts = [(s, len(urls.bodies(s.url)) + bool(s.ack_text)) for s in sent]
     acked = [(s, n) for s, n in counts if s.status == 200]
     acks = sorted(s.ack_s for s, _ in acked)
+    twice = [(s, n) for s, n in counts if n > 1]
     return {
         "sent": len(sent),
         "acked": len(acked),
@@ -66,7 +70,12 @@ def answers(sent: list[Sent], urls: ResponseUrls) -> dict:
         "answered_once": sum(1 for _, n in acked if n == 1),
         "told_in_the_ack": sum(1 for s, _ in acked if s.ack_text),
         "unanswered": [f"{s.web} {s.text!r} at {s.at:.1f}" for s, n in acked if n == 0],
-        "answered_twice": [f"{s.web} {s.text!r} at {s.at:.1f}: {n}" for s, n in counts if n > 1],
+        "answered_twice": [
+            f"{s.web} {s.text!r} at {s.at:.1f}: {n}" for s, n in twice if s.url not in retried
+        ],
+        "answered_again_after_a_kill": [
+            f"{s.web} {s.text!r} at {s.at:.1f}" for s, n in twice if s.url in retried
+        ],
         "ack_p99_s": round(acks[int(0.99 * (len(acks) - 1))], 3) if acks else None,
     }
 
@@ -100,6 +109,17 @@ def doing_jobs(database_url: str) -> list[str]:
 
 
 JOB_END = re.compile(r"job (?:finished|ended|done|succeeded|failed)|job_end|\bended\b", re.IGNORECASE)
+
+
+def stalled_retries(fleet: Fleet) -> str:
+    """The workers' "stalled job retried" lines (they carry each job's arguments), as one text."""
+    return "\n".join(
+        line
+        for member in fleet.members
+        if member.kind == "worker"
+        for line in fleet.text(member).splitlines()
+        if "stalled job retried" in line
+    )
 
 
 def jobs_per_process(fleet: Fleet) -> Counter[str]:

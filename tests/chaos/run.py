@@ -148,7 +148,7 @@ class Chaos:
 
     def _report(self, url, fleet, slack, urls, world, commander, settled_at) -> dict:
         delivered = checks.deliveries(slack, world)
-        answered = checks.answers(commander.sent, urls)
+        answered = checks.answers(commander.sent, urls, checks.stalled_retries(fleet))
         answer_s = sorted(
             urls.answered_at(s.url)[0] - s.at for s in commander.sent if urls.answered_at(s.url)
         )
@@ -280,7 +280,7 @@ def summary(report: dict, problems: list[str]) -> str:
         f"(digests {d['digests']}, recaps {d['recaps']}, nudges {d['nudges']}), lost {len(d['lost'])}, "
         f"duplicated {len(d['duplicated'])}; commands {c['acked']}/{c['sent']} acked, "
         f"{c['answered_once']} answered once ({c['told_in_the_ack']} told to retry in the ack), "
-        f"unanswered {len(c['unanswered'])}, "
+        f"unanswered {len(c['unanswered'])}, again after a kill {len(c['answered_again_after_a_kill'])}, "
         f"twice {len(c['answered_twice'])}; answer p50/p99 {report['answer_p50_p99_s']} s; "
         f"jobs {report['jobs']}, by worker {report['jobs_by_worker']}"
         + "".join(f"\n  FAIL: {p}" for p in problems)
