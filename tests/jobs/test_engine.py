@@ -71,6 +71,8 @@ def test_every_job_and_tick_is_a_task_on_its_queue():
         "tick_retention": "ticks",
         "tick_compliance": "ticks",
         "retry_stalled": "ticks",
+        "commands:slack_command": "commands",
+        "commands:teams_turn": "commands",
     }
     crons = {task.task.name: task.cron for task in app.periodic_registry.periodic_tasks.values()}
     assert crons["tick_deliveries"] == "* * * * *" and crons["retry_stalled"] == "* * * * * */10"
