@@ -59,6 +59,16 @@ def _delete_job(app: App, job_id: int) -> None:
     )
 
 
+def purge_finished_jobs(app: App, days: int) -> None:
+    """Delete jobs finished (failed ones included) over `days` ago: the queue keeps what is recent."""
+    app.connector.get_sync_connector().execute_query(
+        query=sql.queries["delete_old_jobs"],
+        nb_hours=days * 24,
+        queue=None,
+        statuses=["succeeded", "failed", "cancelled", "aborted"],
+    )
+
+
 OLDEST_WAITING = """
 SELECT job.id, job.task_name, job.queue_name, job.lock, MIN(event.at) AS deferred_at,
        EXTRACT(EPOCH FROM NOW() - MIN(event.at)) AS waiting_seconds

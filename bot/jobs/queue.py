@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,16 +20,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from procrastinate import App, JobContext, PsycopgConnector
+import psycopg
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 from bot.jobs import tasks
 from bot.jobs.command_tasks import commands
 from bot.jobs.engine import worker_settings
 from bot.jobs.fanout import batches
-from bot.jobs.operations import retry_stalled_jobs
+from bot.jobs.operations import purge_finished_jobs, retry_stalled_jobs
 from bot.runtime import shared_runtime
 
 log = logging.getLogger(__name__)
@@ -80,10 +83,15 @@ def _app_for(database_url: str, retry_seconds: int) -> App:
     return app
 
 
+_opening = threading.Lock()
+
+
 def opened_app(settings: Settings) -> App:
-    """The app, opened for synchronous use (deferring from web processes, the CLI or a job's thread)."""
+    """The app, opened for synchronous use (deferring from web processes, the CLI or a job's thread):
+    its pool is made once, however many threads ask at once."""
     app = procrastinate_app(settings)
-    app.open()
+    with _opening:
+        app.open()
     return app
 
 
@@ -130,7 +138,7 @@ def _now() -> datetime:
 def _register(app: App, retry_seconds: int) -> None:
     """Every Plume task on `app` (fresh task objects per app, so several databases can coexist)."""
     for name, options, func in TASKS:
-        app.task(name=name, pass_context=True, **options)(func)
+        app.task(name=name, pass_context=True, retry=TRANSIENT, **options)(func)
     for name, cron, func in TICKS_SCHEDULE:
         cron = cron.format(retry=retry_seconds)
         app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queue=TICKS, pass_context=True)(func))
@@ -176,9 +184,10 @@ def ingest_upkeep(context: JobContext) -> None:
 
 
 def retention(context: JobContext) -> None:
-    """Purge what is past its retention window."""
+    """Purge what is past its retention window, and finished jobs a week old."""
     with job_log(context):
         tasks.retention(worker_settings())
+        purge_finished_jobs(context.app, days=7)
 
 
 def compliance(context: JobContext) -> None:
@@ -187,7 +196,17 @@ def compliance(context: JobContext) -> None:
         tasks.daily_compliance(worker_settings())
 
 
-def _alone(key: str) -> dict[str, str]:
+# A job that lost the database (a restart, a cut connection) runs again 2, 4, 8, 16 s later: each is
+# safe to repeat (its effects are claimed in the database first). Any other error fails it; the next
+# tick's state-based scan queues what is still due.
+TRANSIENT = RetryStrategy(
+    max_attempts=4,
+    exponential_wait=2,
+    retry_exceptions=[OperationalError, InterfaceError, psycopg.OperationalError],
+)
+
+
+def _alone(key: str) -> dict[str, Any]:
     """One job at a time under `key`, and at most one waiting."""
     return {"lock": key, "queueing_lock": key}
 
@@ -231,25 +250,38 @@ def defer_polls(app: App, account_ids: list[int]) -> None:
 # Periodic ticks: they only enqueue what is due ------------------------------------------------------
 
 
+def enqueue_deliveries(app: App, settings: Settings, now: datetime) -> dict[int, str]:
+    """A deliver_week job for each workspace whose digest time has come and that has something of
+    that week unsent (a state-based scan: whatever ticks were missed); those workspaces and weeks."""
+    pending, _digests = tasks.pending_weeks(settings, now)
+    for wid, week in pending.items():
+        defer_delivery(app, wid, week)
+    return pending
+
+
+def enqueue_ingest(app: App, settings: Settings, now: datetime, *, cycle: bool) -> None:
+    """Poll jobs for the accounts due now; at the start of a cycle (every POLL_INTERVAL) the ingest
+    upkeep and a nudge evaluation of every workspace too (rules on time passing, not only on posts)."""
+    if settings.X_BEARER_TOKEN is not None:
+        defer_polls(app, tasks.due_accounts_now(settings, now))
+        if cycle:
+            defer(app, "ingest_upkeep")()
+    if cycle:
+        defer_nudges(app, tasks.chat_workspaces(shared_runtime(settings)), now)
+
+
 def tick_deliveries(context: JobContext, timestamp: int) -> None:
-    """Every minute: a deliver_week job per workspace with something of its due week unsent."""
+    """Every minute: the deliveries due (so one goes out within 2 minutes of its time)."""
     with job_log(context, tick=timestamp):
-        pending, _digests = tasks.pending_weeks(worker_settings(), _now())
-        for wid, week in pending.items():
-            defer_delivery(context.app, wid, week)
+        enqueue_deliveries(context.app, worker_settings(), _now())
 
 
 def tick_poll(context: JobContext, timestamp: int) -> None:
-    """Every minute: poll jobs for the due accounts and the ingest upkeep; every POLL_INTERVAL, a nudge
-    evaluation of every workspace too (rules on time passing, not only on new posts)."""
+    """Every minute: the accounts due; every POLL_INTERVAL, the rest of a cycle."""
     with job_log(context, tick=timestamp):
         settings = worker_settings()
-        if settings.X_BEARER_TOKEN is not None:
-            defer(context.app, "ingest_upkeep")()
-            defer_polls(context.app, tasks.due_accounts_now(settings))
-        if (timestamp // 60) % max(1, settings.POLL_INTERVAL // 60) == 0:
-            runtime = shared_runtime(settings)
-            defer_nudges(context.app, tasks.chat_workspaces(runtime), _now())
+        cycle = (timestamp // 60) % max(1, settings.POLL_INTERVAL // 60) == 0
+        enqueue_ingest(context.app, settings, _now(), cycle=cycle)
 
 
 def tick_retention(context: JobContext, timestamp: int) -> None:

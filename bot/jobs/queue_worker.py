@@ -10,6 +10,7 @@ database answers, and exits 1 (for its supervisor to restart it) when it has not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -22,12 +23,15 @@ import psycopg_pool
 from procrastinate.exceptions import ConnectorException
 
 from bot.config import Settings
-from bot.jobs.queue import procrastinate_app
+from bot.jobs.queue import COMMANDS, DELIVERIES, INGEST, NUDGES, TICKS, procrastinate_app
 from bot.runtime import shared_runtime
 
 log = logging.getLogger(__name__)
 RECOVER_WITHIN = 60.0  # seconds without the database before the worker gives up (exit 1)
 RETRY_EVERY = 2.0
+LONG_QUEUES = (DELIVERIES, NUDGES, INGEST)
+FAST_QUEUES = (COMMANDS, TICKS)
+FAST_LANE = 8  # jobs at once on the ticks and commands
 DATABASE_TROUBLE = (ConnectorException, psycopg.Error, psycopg_pool.PoolTimeout, OSError)
 
 
@@ -47,82 +51,74 @@ async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(settings.PLUME_WORKER_CONCURRENCY + 4, "plume-job"))
     name = worker_name()
+    stopping = asyncio.Event()
+    running: list[asyncio.Task] = []
+
+    def stop() -> None:  # cancelling procrastinate's worker stops it gracefully: running jobs finish
+        stopping.set()
+        for task in running:
+            task.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop)
     trouble_since: float | None = None
-    while True:
+    while not stopping.is_set():
+        log.info("worker started", extra={"fields": {"worker": name, "engine": "procrastinate"}})
+        started = time.monotonic()
+        running[:] = [asyncio.create_task(_run_once(settings, name))]
         try:
-            log.info("worker started", extra={"fields": {"worker": name, "engine": "procrastinate"}})
-            await _run_once(settings, name)
-            log.info("worker stopped", extra={"fields": {"worker": name}})
-            return 0
+            await running[0]
+            error = "stopped by itself (lost its database connection)"
+        except asyncio.CancelledError:
+            if stopping.is_set():
+                break
+            raise
         except DATABASE_TROUBLE as exc:
-            trouble_since = trouble_since or time.monotonic()
-            waited = time.monotonic() - trouble_since
-            fields = {"worker": name, "error": f"{type(exc).__name__}: {exc}", "seconds": round(waited)}
-            if waited >= RECOVER_WITHIN:
-                log.error("database unreachable: worker exits", extra={"fields": fields})
-                return 1
-            log.warning("database trouble: worker restarts", extra={"fields": fields})
-        if await _stopped_within(RETRY_EVERY):
-            return 0
-
-
-class WorkerStoppedByItself(ConnectorException):
-    """procrastinate's worker stopped without SIGTERM or SIGINT: one of its side tasks (the LISTEN
-    connection, the heartbeat) failed, which means the database went away."""
+            error = f"{type(exc).__name__}: {exc}"
+        now = time.monotonic()
+        # A run that lasted a while had recovered: the trouble starts again now.
+        trouble_since = trouble_since if trouble_since and now - started < RECOVER_WITHIN else now
+        fields = {"worker": name, "error": error, "seconds": round(now - trouble_since)}
+        if now - trouble_since >= RECOVER_WITHIN:
+            log.error("database unreachable: worker exits", extra={"fields": fields})
+            return 1
+        log.warning("database trouble: worker restarts", extra={"fields": fields})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), RETRY_EVERY)
+    log.info("worker stopped", extra={"fields": {"worker": name}})
+    return 0
 
 
 async def _run_once(settings: Settings, name: str) -> None:
-    """One procrastinate worker on every queue, until stopped (returns) or the database fails (raises).
-
-    The signals are ours, not procrastinate's: when a side task fails (a PostgreSQL restart drops the
-    LISTEN connection), procrastinate stops its worker gracefully and returns as if asked to, and the
-    process exited 0 (seen in the chaos test); only a signal is a stop, anything else a restart."""
+    """Two procrastinate workers in this process until cancelled (SIGTERM: they finish their jobs
+    first): one on the long jobs, one on the ticks and chat commands, so that neither a person waiting
+    for an answer nor the ticks (retry_stalled among them) queue behind hours of deliveries. Returns or
+    raises when one of them lost the database (the other is stopped then)."""
     app = procrastinate_app(settings)
-    loop = asyncio.get_running_loop()
-    asked = asyncio.Event()
+    fast = max(2, min(FAST_LANE, settings.PLUME_WORKER_CONCURRENCY))
     async with app.open_async():
-        running = asyncio.create_task(
-            app.run_worker_async(
-                name=name,
-                queues=None,
-                concurrency=settings.PLUME_WORKER_CONCURRENCY,
-                update_heartbeat_interval=settings.PLUME_JOBS_HEARTBEAT,
-                stalled_worker_timeout=settings.PLUME_JOBS_STALLED_AFTER,
-                shutdown_graceful_timeout=None,  # SIGTERM: the jobs in progress finish, however long
-                delete_jobs="successful",  # the queue holds what is waiting, running or failed
-                install_signal_handlers=False,
-            )
-        )
-
-        def stop() -> None:  # a cancelled worker stops gracefully: its jobs in progress finish first
-            asked.set()
-            running.cancel()
-
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop)
+        lanes = [
+            asyncio.create_task(_lane(app, settings, name, LONG_QUEUES, settings.PLUME_WORKER_CONCURRENCY)),
+            asyncio.create_task(_lane(app, settings, name, FAST_QUEUES, fast)),
+        ]
         try:
-            await running
-        except asyncio.CancelledError:
-            if not asked.is_set():
-                raise
-        finally:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
-    if not asked.is_set():
-        raise WorkerStoppedByItself("procrastinate's worker stopped by itself (the database went away)")
+            done, _ = await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # cancelled (SIGTERM), or one lane ended: the other stops too, its jobs finished
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+        for lane in done:
+            lane.result()  # its database error, if that is why it ended
 
 
-async def _stopped_within(seconds: float) -> bool:
-    """Wait `seconds` between restarts; True when SIGTERM or SIGINT came meanwhile."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-        return True
-    except TimeoutError:
-        return False
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+async def _lane(app, settings: Settings, name: str, queues: tuple[str, ...], concurrency: int) -> None:
+    await app.run_worker_async(
+        name=name,
+        queues=list(queues),
+        concurrency=concurrency,
+        update_heartbeat_interval=settings.PLUME_JOBS_HEARTBEAT,
+        stalled_worker_timeout=settings.PLUME_JOBS_STALLED_AFTER,
+        shutdown_graceful_timeout=None,  # SIGTERM: the jobs in progress finish, however long
+        delete_jobs="successful",  # the queue holds what is waiting, running or failed
+        install_signal_handlers=False,  # ours: a stop we asked for, told from one it had to make
+    )

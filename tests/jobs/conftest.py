@@ -12,9 +12,7 @@ from bot.config import Settings, load_settings
 from bot.runtime import Runtime, open_runtime
 from bot.storage.db import make_engine
 
-QUEUE_TABLES = ", ".join(
-    f"procrastinate_{name}" for name in ("jobs", "workers", "periodic_defers", "events")
-)
+QUEUE_TABLES = ", ".join(f"procrastinate_{name}" for name in ("jobs", "workers", "periodic_defers", "events"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

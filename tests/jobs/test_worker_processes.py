@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 import signal
+import time
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.jobs.queue import defer_delivery, opened_app
 from tests.fakes.slack_server import FakeSlack
+from tests.jobs.db_proxy import DatabaseProxy
 from tests.jobs.workers import (
     W45,
     W46,
@@ -39,8 +42,8 @@ def test_one_workspace_at_a_time_two_workspaces_side_by_side(pg_settings, pg_run
     app = opened_app(pg_settings)
     for workspace, week in ((one, W46), (one, W45), (two, W46)):
         defer_delivery(app, workspace, week)
-    env = environment(pg_settings.DATABASE_URL, slack, tmp_path)
-    workers = [Worker(env, tmp_path / f"worker{n}.log") for n in (1, 2)]
+    env = environment(pg_settings.DATABASE_URL, slack, tmp_path, PLUME_WORKER_CONCURRENCY="1")
+    workers = [Worker(env, tmp_path / f"worker{n}.log") for n in (1, 2)]  # a job each at a time
     expected = {
         k for w, week in ((one, W46), (one, W45), (two, W46)) for k in expected_keys(pg_runtime, w, week)
     }
@@ -104,3 +107,32 @@ def test_sigterm_lets_the_job_in_progress_finish(pg_settings, pg_runtime, slack,
     assert set(key_counts(slack)) == expected  # all of them, after the signal
     assert 'msg="job ended" job=deliver_week' in worker.text() and "outcome=succeeded" in worker.text()
     assert opened_app(pg_settings).job_manager.list_jobs(task="deliver_week") == []  # done, deleted
+
+
+def test_a_worker_rides_out_lost_connections_and_a_database_away_for_a_while(
+    pg_settings, pg_runtime, slack, tmp_path
+):
+    one, two = seed(pg_runtime, slack, "T1", 5), seed(pg_runtime, slack, "T2", 5)
+    url = make_url(pg_settings.DATABASE_URL)
+    with DatabaseProxy((url.host, url.port or 5432)) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        worker = Worker(environment(through, slack, tmp_path), tmp_path / "worker.log")
+        app = opened_app(pg_settings)
+        defer_delivery(app, one, W46)
+        assert wait_until(lambda: expected_keys(pg_runtime, one, W46) <= set(key_counts(slack)), 30), (
+            worker.text()
+        )
+        before = proxy.connections
+
+        proxy.refusing = True  # every connection dropped, and none taken for 3 s: a restart
+        proxy.cut()
+        time.sleep(3)
+        proxy.refusing = False
+        defer_delivery(app, two, W46)
+        assert wait_until(lambda: expected_keys(pg_runtime, two, W46) <= set(key_counts(slack)), 30), (
+            worker.text()
+        )
+        assert worker.process.poll() is None and proxy.connections > before  # reconnected, still running
+        assert worker.stop() == 0
+    assert max(key_counts(slack).values()) == 1
+    assert app.job_manager.list_jobs(status="failed") == []  # a job cut off was run again

@@ -34,20 +34,25 @@ def seed(runtime, slack: FakeSlack, team: str, people: int) -> int:
     for n in range(people):
         slack.add_user(f"U{team}{n}", name=f"{team.lower()}{n}", tz="UTC")
     with transaction(runtime.sessions) as session:
-        wid = seed_posting_workspace(
-            session,
-            platform="slack",
-            team=team,
-            channel=f"C{team}",
-            people=range(people),
-            handle=lambda n: f"{team.lower()}amb{n}",
-            user=lambda n: f"U{team}{n}",
-        )
+        wid = posting_workspace(session, team, people)
         session.get(Workspace, wid).settings = {"digest_channel_set_by": "UADMIN", **NEVER_DUE}
         for account in session.scalars(select(Ambassador.x_account_id).where(Ambassador.workspace_id == wid)):
             week_before = [post(MONDAY_W46 - timedelta(days=7, hours=-h)) for h in range(3)]
             repo.upsert_posts(session=session, x_account_id=account, records=week_before, source="api")
     return wid
+
+
+def posting_workspace(session, team: str, people: int) -> int:
+    """A Slack workspace `team` whose `people` (U<team>0…) posted in 2026-W46; channel C<team>."""
+    return seed_posting_workspace(
+        session,
+        platform="slack",
+        team=team,
+        channel=f"C{team}",
+        people=range(people),
+        handle=lambda n: f"{team.lower()}amb{n}",
+        user=lambda n: f"U{team}{n}",
+    )
 
 
 def environment(database_url: str, slack: FakeSlack, out: Path, **extra: str) -> dict[str, str]:
@@ -63,8 +68,8 @@ def environment(database_url: str, slack: FakeSlack, out: Path, **extra: str) ->
         PLUME_JOBS_HEARTBEAT="0.5",
         PLUME_JOBS_STALLED_AFTER="2",
         LOG_LEVEL="INFO",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
