@@ -12,6 +12,7 @@ the order they were sent, different people's at once, by whichever workers take 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -21,10 +22,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 
+log = logging.getLogger(__name__)
 commands = Blueprint()
 QUEUE = "commands"
 SLACK_TASK, TEAMS_TASK = "slack_command", "teams_turn"
-WEB_POOL_TIMEOUT = 3.0
+WEB_POOL_TIMEOUT = 2.0
 WEB_RECONNECT_SECONDS = 3.0
 # A command that failed because the database was unreachable (a PostgreSQL restart) is tried again every
 # 5 s for 2 minutes instead of failing for good unanswered (seen in the chaos test). The answer is the
@@ -36,38 +38,55 @@ DATABASE_RETRY = RetryStrategy(max_attempts=24, wait=5, retry_exceptions={Operat
 def slack_command(context: JobContext, job: dict[str, Any]) -> None:
     """A Slack slash command or an archive sent in a DM, answered as the command process would."""
     from bot import platforms
-    from bot.jobs.queue import job_log
 
-    with job_log(context, **_key(job, "team_id")):
-        platforms.answer_slack_job(job)
+    _answer(context, platforms.answer_slack_job, job, job.get("team_id"))
 
 
 @commands.task(name=TEAMS_TASK, queue=QUEUE, pass_context=True, retry=DATABASE_RETRY)
 def teams_turn(context: JobContext, job: dict[str, Any]) -> None:
     """A Teams turn (a message, an install), answered as the command process would."""
     from bot import platforms
-    from bot.jobs.queue import job_log
 
     turn = job.get("turn") if isinstance(job.get("turn"), dict) else {}
-    with job_log(context, **_key(turn, "tenant_id")):
-        platforms.answer_teams_turn(job)
+    _answer(context, platforms.answer_teams_turn, job, turn.get("tenant_id"))
 
 
-def _key(fields: dict[str, Any], workspace: str) -> dict[str, str]:
-    """What a job's log lines name it by: its workspace (no person, no text)."""
-    return {"workspace": str(fields.get(workspace) or "")[:64]}
+def _answer(context: JobContext, answer: Callable[[dict], None], job: dict[str, Any], workspace: Any) -> None:
+    """Run the platform's answer between the job's two log lines (keyed by workspace: no person, no
+    text). A failure is logged here with its trace and not raised: procrastinate's own failure line
+    quotes the job's arguments, which hold what the person typed (the command process never logged
+    them either); not retried, since an answer may already have gone out."""
+    from bot.jobs.queue import job_log
+
+    try:
+        with job_log(context, workspace=str(workspace or "")[:64]):
+            answer(job)
+    except Exception:
+        log.exception("command job failed", extra={"fields": {"job_id": context.job.id}})
 
 
 def command_deferral(settings: Settings, task: str) -> Callable[[dict[str, Any], str], int | None]:
     """How a web process enqueues one command of `task`: `defer(args, lock)`. The app is opened on
-    first use, in the caller's thread (the Deferrer's: never a request's), so a web process starts
-    while the database is down and its first command waits in the buffer, not in the ack."""
+    first use, in the caller's thread (the Deferrer's, never a request's): whatever waits for the
+    database is the buffer, not an ack."""
     from bot.jobs.queue import defer
 
     def enqueue(args: dict[str, Any], lock: str) -> int | None:
         return defer(_web_app(settings), f"{QUEUE}:{task}", lock=lock)(job=args)
 
     return enqueue
+
+
+def database_unreachable(exc: Exception) -> bool:
+    """Whether a failed deferral means "the database is not there now" (try again in seconds), rather
+    than a refusal of this job (a bug: tried again, it would only fail again)."""
+    import psycopg
+    from procrastinate.exceptions import ConnectorException
+
+    gone = (psycopg.OperationalError, psycopg.InterfaceError, OSError, TimeoutError)
+    if isinstance(exc, ConnectorException):
+        return exc.__cause__ is None or isinstance(exc.__cause__, gone)
+    return isinstance(exc, gone)
 
 
 @lru_cache(maxsize=4)

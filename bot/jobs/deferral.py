@@ -63,9 +63,12 @@ class Deferrer(Generic[J]):
         retry_seconds: float = RETRY_SECONDS,
         give_up_seconds: float = GIVE_UP_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        retryable: Callable[[Exception], bool] = lambda exc: True,
     ) -> None:
-        """`defer(job)` enqueues one job (raises when it cannot); `give_up(job)` tells its person."""
-        self._defer, self._give_up = defer, give_up
+        """`defer(job)` enqueues one job (raises when it cannot); `give_up(job)` tells its person.
+        An error `retryable` says no to (the queue refused this job, not "unreachable") gives the job
+        up at once: retried, it would hold every command behind it for the whole give-up time."""
+        self._defer, self._give_up, self._retryable = defer, give_up, retryable
         self.retry_seconds, self.give_up_seconds, self._clock = retry_seconds, give_up_seconds, clock
         self._pending: deque[_Held[J]] = deque()
         self._wake = threading.Condition()
@@ -133,6 +136,9 @@ class Deferrer(Generic[J]):
                 self._defer(held.job)
             except Exception as exc:  # unreachable, timed out, restarting: all the same to a buffer
                 self._in_flight = None
+                if not self._retryable(exc):
+                    self._refused(held, exc)
+                    continue
                 if not self._failing:
                     log.warning(
                         "command deferral failed: buffering",
@@ -147,6 +153,13 @@ class Deferrer(Generic[J]):
             if self._failing:
                 self._failing = False
                 log.info("command deferral resumed", extra={"fields": {"buffered": self.buffered}})
+
+    def _refused(self, held: _Held[J], exc: Exception) -> None:
+        with self._wake:
+            if self._pending and self._pending[0] is held:
+                self._pending.popleft()
+        log.error("command refused by the job queue", extra={"fields": {"error": type(exc).__name__}})
+        self._abandon(held, "refused")
 
     def _expire(self) -> None:
         """Give up on jobs older than `give_up_seconds` (the oldest are first)."""

@@ -18,6 +18,7 @@ from bot.errors import ConfigError
 from bot.jobs.deferral import Handover, try_again_message
 from bot.runtime import Runtime
 from handlers.slack import actions, commands, events
+from handlers.slack.authorize import RememberingAuthorize
 from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import installation_store
@@ -55,6 +56,20 @@ def _oauth_settings(settings: Settings, runtime: Runtime) -> OAuthSettings:
     )
 
 
+def _authorize(oauth: OAuthSettings | None, client) -> RememberingAuthorize | None:
+    """Bolt's installation-store authorization, acking through a database outage (multi-workspace)."""
+    if oauth is None:
+        return None
+    return RememberingAuthorize(
+        installation_store=oauth.installation_store,
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        logger=log,
+        client=client,
+        user_token_resolution=oauth.user_token_resolution,
+    )
+
+
 def build_app(
     settings: Settings,
     runtime: Runtime,
@@ -77,10 +92,13 @@ def build_app(
             "Bad setting SLACK_BOT_TOKEN: required (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)."
         )
     token = None if multi else settings.SLACK_BOT_TOKEN.get_secret_value()
+    client = web_client(settings, token)
+    oauth = _oauth_settings(settings, runtime) if multi else None
     app = App(
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
-        client=web_client(settings, token),
-        oauth_settings=_oauth_settings(settings, runtime) if multi else None,
+        client=client,
+        oauth_settings=oauth,
+        authorize=_authorize(oauth, client),
         process_before_response=True,
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="plume"),
         token_verification_enabled=False,

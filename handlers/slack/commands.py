@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -14,7 +15,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.commands.run import answer
 from bot.config import load_settings
 from bot.messages.model import Message
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import Runtime, shared_runtime
 from handlers.slack.archive import ArchiveJob, import_shared_archive
 from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps, chat_context, field, response_url, tolerant, workspace_id
@@ -48,10 +49,19 @@ def handle_plume_command(command: dict, respond, client: WebClient, team_id: str
     reply(respond, answer(slack_tokens(command.get("text") or ""), ctx, deps.core))
 
 
-@lru_cache(maxsize=1)
+_first_use = threading.Lock()
+
+
 def command_runtime() -> Runtime:
-    """One settings object and database pool per command process."""
-    return open_runtime(load_settings())
+    """One settings object and database pool per command process (or job worker, whose jobs run in
+    several threads at once: the first ones must not each migrate, alembic is not thread-safe)."""
+    with _first_use:
+        return _command_runtime()
+
+
+@lru_cache(maxsize=1)
+def _command_runtime() -> Runtime:
+    return shared_runtime(load_settings())
 
 
 def answer_job(job: CommandJob | ArchiveJob) -> None:

@@ -2,7 +2,8 @@
 child on the "inprocess" engine, or, on procrastinate, a job on queue "commands" that any worker
 answers with the same code (`answer_job`). The web process then only verifies, acks and enqueues,
 so any number of them can run side by side; the enqueueing itself runs off the request thread, in a
-`Deferrer` that keeps the command while the database is unreachable."""
+`Deferrer` that keeps the command while the database is unreachable (in memory: a web process killed
+during an outage loses what it holds; see bot.jobs.deferral)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,13 @@ def slack_handover(settings: Settings, **deferrer_options: Any) -> Handover:
 
     if jobs_engine(settings) == "inprocess":
         return CommandRunner(answer_job, settings.LOG_LEVEL)
-    from bot.jobs.command_tasks import SLACK_TASK, command_deferral
+    from bot.jobs.command_tasks import SLACK_TASK, command_deferral, database_unreachable
 
     defer = command_deferral(settings, SLACK_TASK)
     return Deferrer(
         lambda job: defer(job_args(job), person_lock(job)),
         lambda job: tell_try_again(settings, job),
+        retryable=database_unreachable,
         **deferrer_options,
     )
 

@@ -7,6 +7,7 @@ database pool and notifier. A card's button stays in the web process: its answer
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from bot.config import Settings, load_settings
 from bot.jobs.child import CommandRunner
 from bot.jobs.deferral import Deferrer, Handover, try_again_message
-from bot.runtime import open_runtime
+from bot.runtime import shared_runtime
 from handlers.teams.context import TeamsDeps
 from handlers.teams.turns import SentFile, Turn
 from handlers.teams.work import WORK, run_logged
@@ -30,13 +31,22 @@ class TurnJob:
     turn: Turn
 
 
-@lru_cache(maxsize=1)
+_first_use = threading.Lock()
+
+
 def _child_deps() -> TeamsDeps:
-    """One settings object, database pool and notifier per command process."""
+    """One settings object, database pool and notifier per command process (or job worker, whose jobs
+    run in several threads at once: the first ones must not each migrate, alembic is not thread-safe)."""
+    with _first_use:
+        return _deps()
+
+
+@lru_cache(maxsize=1)
+def _deps() -> TeamsDeps:
     from handlers.teams.notifier import TeamsNotifier
 
     settings = load_settings()
-    runtime = open_runtime(settings)
+    runtime = shared_runtime(settings)
     return TeamsDeps(runtime=runtime, settings=settings, notifier=TeamsNotifier(settings, runtime))
 
 
@@ -98,8 +108,7 @@ def teams_handover(settings: Settings, **deferrer_options: Any) -> Handover:
 
     if jobs_engine(settings) == "inprocess":
         return CommandRunner(answer_turn, settings.LOG_LEVEL)
-    from bot.jobs.command_tasks import TEAMS_TASK, command_deferral
-
+    from bot.jobs.command_tasks import TEAMS_TASK, command_deferral, database_unreachable
     from handlers.teams.notifier import TeamsNotifier
 
     defer = command_deferral(settings, TEAMS_TASK)
@@ -107,6 +116,7 @@ def teams_handover(settings: Settings, **deferrer_options: Any) -> Handover:
     return Deferrer(
         lambda job: defer(turn_args(job), person_lock(job)),
         lambda job: tell_try_again(notifier, job),
+        retryable=database_unreachable,
         **deferrer_options,
     )
 

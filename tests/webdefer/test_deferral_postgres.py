@@ -37,6 +37,15 @@ TOKEN = "xoxb-webdefer-secret"
 def gate(postgres_url: str) -> Iterator[PgGate]:
     with PgGate(postgres_url) as gate:
         yield gate
+    forget_command_jobs(postgres_url)  # a later test's worker must not answer these
+
+
+def forget_command_jobs(postgres_url: str) -> None:
+    """Delete every job on queue "commands" (this run's database is this test process's own)."""
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM procrastinate_jobs WHERE queue_name = 'commands'"))
+    engine.dispose()
 
 
 def settings_for(gate: PgGate, **more: str) -> Settings:
@@ -159,3 +168,63 @@ def test_a_teams_turn_given_up_on_is_answered_in_its_conversation_without_the_da
             close_pool(settings)
         said = cloud.teams.activities(chat)
     assert len(said) == 1 and "Please try again" in shown(said[0])
+
+
+def test_a_multi_workspace_app_acks_and_buffers_a_known_workspaces_command_while_the_database_is_down(
+    gate, postgres_url, caplog
+):
+    from slack_bolt.request import BoltRequest
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.runtime import open_runtime
+    from handlers.slack.app import build_app
+    from handlers.slack.installation import installation_store
+    from tests.fakes.slack_requests import SIGNING_SECRET, command_body, signed_headers
+    from tests.fakes.slack_server import FakeSlack
+
+    with FakeSlack() as slack:
+        settings = settings_for(
+            gate,
+            SLACK_BOT_TOKEN="",
+            SLACK_CLIENT_ID="111.222",
+            SLACK_CLIENT_SECRET="client-secret",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.url,
+        )
+        runtime = open_runtime(settings)
+        installation_store(settings, runtime.engine).save(
+            Installation(
+                app_id="A0001",
+                team_id="TOAUTH",
+                user_id="UADMIN",
+                bot_token="xoxb-test-token",
+                bot_id="B0001",
+                bot_user_id="UBOT",
+            )
+        )
+        handover = slack_handover(settings, retry_seconds=0.2)
+        app = build_app(settings, runtime, command_pool=handover)
+
+        def send(text_: str, n: int) -> int:
+            body = command_body(text_, user_id="U7", team_id="TOAUTH", response_url=f"https://hooks.test/{n}")
+            return app.dispatch(BoltRequest(body=body, headers=signed_headers(body))).status
+
+        try:
+            assert send("help", 1) == 200
+            until(lambda: len(job_rows(postgres_url, "TOAUTH")) == 1)
+            gate.down()
+            with caplog.at_level(logging.WARNING, logger="handlers.slack.authorize"):
+                started = time.monotonic()
+                assert send("me", 2) == 200
+                assert time.monotonic() - started < 1.5  # refused at once: the gate cuts, it does not hang
+            assert logged(caplog, "installation store unreachable: last known authorization used") == 1
+            until(lambda: handover.buffered == 0 or logged(caplog, "command deferral failed: buffering"))
+            gate.up()
+            until(lambda: len(job_rows(postgres_url, "TOAUTH")) == 2)
+        finally:
+            handover.shutdown()
+            close_pool(settings)
+            runtime.engine.dispose()
+    rows = job_rows(postgres_url, "TOAUTH")
+    assert [r["args"]["job"]["text"] for r in rows] == ["help", "me"]
+    assert all("xoxb" not in r["raw"] for r in rows)

@@ -123,3 +123,42 @@ def test_submit_never_waits_for_a_slow_queue():
     release.set()
     deferrer.shutdown()
     assert elapsed < 0.5  # 1000 hand-overs while the queue hangs: each is an append
+
+
+def test_a_job_the_queue_refuses_is_given_up_at_once_and_the_others_go_on(caplog):
+    deferred, gave_up = [], []
+
+    def defer(job: str) -> None:
+        if job == "poison":
+            raise TypeError("not JSON serialisable")
+        deferred.append(job)
+
+    deferrer = Deferrer(
+        defer, gave_up.append, retry_seconds=60, retryable=lambda exc: not isinstance(exc, TypeError)
+    )
+    with caplog.at_level(logging.ERROR, logger="bot.jobs.deferral"):
+        for job in ("a", "poison", "b"):
+            deferrer.submit(job)
+        until(lambda: deferred == ["a", "b"])  # not 60 s behind the poison
+        deferrer.shutdown()
+    assert gave_up == ["poison"]
+    assert [r.getMessage() for r in caplog.records].count("command refused by the job queue") == 1
+
+
+def test_only_an_unreachable_database_is_worth_retrying():
+    import psycopg
+    from procrastinate.exceptions import ConnectorException
+
+    from bot.jobs.command_tasks import database_unreachable
+
+    def wrapped(cause: Exception) -> ConnectorException:
+        try:
+            raise ConnectorException() from cause
+        except ConnectorException as exc:
+            return exc
+
+    assert database_unreachable(wrapped(psycopg.OperationalError("server closed the connection")))
+    assert database_unreachable(wrapped(psycopg.errors.AdminShutdown("terminating connection")))
+    assert database_unreachable(ConnectionRefusedError())
+    assert not database_unreachable(wrapped(psycopg.errors.InvalidTextRepresentation("bad json")))
+    assert not database_unreachable(TypeError("not JSON serialisable"))
