@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-slack bench-teams bench-delivery bench-flood install clean fuzz
+.PHONY: demo test lint bench bench-slack bench-teams bench-delivery bench-flood bench-scale chaos install clean fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ bench-delivery: $(STAMP)
 
 bench-flood: $(STAMP)
 	$(PY) -m tests.bench.rejection_flood
+
+# The delivery benchmark with 1, 2 and 3 procrastinate workers on a private PostgreSQL cluster (initdb).
+bench-scale: $(STAMP)
+	$(PY) -m tests.bench.scale
+
+# 2 web and 3 worker processes on a private PostgreSQL, workers SIGKILLed, the database restarted: five
+# seeded runs of 3 minutes (`make test` runs tests/chaos/test_chaos.py, a short form).
+chaos: $(STAMP)
+	$(PY) -m tests.chaos.run --repeat 5 --seconds 180
 
 clean:
 	rm -rf $(VENV) var demo-output .pytest_cache

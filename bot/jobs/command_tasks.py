@@ -17,7 +17,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from procrastinate import App, Blueprint, JobContext
+from procrastinate import App, Blueprint, JobContext, RetryStrategy
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 
@@ -27,9 +28,13 @@ QUEUE = "commands"
 SLACK_TASK, TEAMS_TASK = "slack_command", "teams_turn"
 WEB_POOL_TIMEOUT = 2.0
 WEB_RECONNECT_SECONDS = 3.0
+# A command that failed because the database was unreachable (a PostgreSQL restart) is tried again every
+# 5 s for 2 minutes instead of failing for good unanswered (seen in the chaos test). The answer is the
+# last step, so a retry never answers twice.
+DATABASE_RETRY = RetryStrategy(max_attempts=24, wait=5, retry_exceptions={OperationalError, InterfaceError})
 
 
-@commands.task(name=SLACK_TASK, queue=QUEUE, pass_context=True)
+@commands.task(name=SLACK_TASK, queue=QUEUE, pass_context=True, retry=DATABASE_RETRY)
 def slack_command(context: JobContext, job: dict[str, Any]) -> None:
     """A Slack slash command or an archive sent in a DM, answered as the command process would."""
     from bot import platforms
@@ -37,7 +42,7 @@ def slack_command(context: JobContext, job: dict[str, Any]) -> None:
     _answer(context, platforms.answer_slack_job, job, job.get("team_id"))
 
 
-@commands.task(name=TEAMS_TASK, queue=QUEUE, pass_context=True)
+@commands.task(name=TEAMS_TASK, queue=QUEUE, pass_context=True, retry=DATABASE_RETRY)
 def teams_turn(context: JobContext, job: dict[str, Any]) -> None:
     """A Teams turn (a message, an install), answered as the command process would."""
     from bot import platforms

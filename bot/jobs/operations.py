@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from procrastinate import App, jobs, sql
+import psycopg
+from procrastinate import App, exceptions, jobs, sql
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +24,39 @@ def stalled_jobs(app: App, stalled_after: float) -> list[jobs.Job]:
 
 
 def retry_stalled_jobs(app: App, stalled_after: float) -> int:
-    """Put every stalled job back in the queue, now; one log line each. How many."""
+    """Put every stalled job back in the queue, now; one log line each. How many.
+
+    A stalled job whose queueing lock another job already holds in the queue cannot go back (the
+    lock's unique index): that job does the same work (the same workspace's week, its nudges, the same
+    accounts), so the stalled one is deleted instead. Before, the retry raised, retry_stalled failed
+    every tick, and the stalled job kept its workspace's lock for good: the queued job behind it never
+    ran (the chaos test: a workspace's nudges lost, the job "doing" to the end)."""
     stalled = stalled_jobs(app, stalled_after)
     for job in stalled:
         assert job.id is not None
-        app.job_manager.retry_job_by_id(job.id, retry_at=datetime.now(UTC))
         fields = {"job": job.task_name, "job_id": job.id, "args": job.task_kwargs, "lock": job.lock}
+        try:
+            app.job_manager.retry_job_by_id(job.id, retry_at=datetime.now(UTC))
+        except exceptions.ConnectorException as exc:
+            if not _queueing_lock_taken(exc):
+                raise
+            _delete_job(app, job.id)
+            log.warning("stalled job superseded by the same job queued", extra={"fields": fields})
+            continue
         log.warning("stalled job retried", extra={"fields": fields})
     return len(stalled)
+
+
+def _queueing_lock_taken(exc: Exception) -> bool:
+    return isinstance(exc, exceptions.UniqueViolation) or isinstance(
+        exc.__cause__, psycopg.errors.UniqueViolation
+    )
+
+
+def _delete_job(app: App, job_id: int) -> None:
+    app.connector.get_sync_connector().execute_query(
+        query=sql.queries["finish_job"], job_id=job_id, status="failed", delete_job=True
+    )
 
 
 def purge_finished_jobs(app: App, days: int) -> None:

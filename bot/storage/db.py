@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,9 +46,15 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Alembic's command API keeps its context in module globals: two threads migrating at once (a worker's
+# first jobs, each opening its runtime) crash with KeyError: 'config' (seen in the chaos test).
+_MIGRATING = threading.Lock()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; a no-op when it already is."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision; a no-op when it already is (one thread at a time)."""
+    with _MIGRATING:
+        command.upgrade(alembic_config(engine), "head")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

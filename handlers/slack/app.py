@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -10,16 +11,18 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.jobs.deferral import Handover
+from bot.jobs.deferral import Handover, try_again_message
 from bot.runtime import Runtime
 from handlers.slack import actions, commands, events
 from handlers.slack.authorize import RememberingAuthorize
 from handlers.slack.client import web_client
 from handlers.slack.context import SlackDeps
 from handlers.slack.installation import installation_store
+from handlers.slack.render import fallback_text, to_blocks
 from handlers.slack.shape import guard_payload_shape
 
 SCOPES = [
@@ -123,10 +126,25 @@ def build_app(
             kind = body.get("type") if isinstance(body, dict) else None
             log.warning("unhandled slack request", extra={"fields": {"type": str(kind)[:40]}})
             return BoltResponse(status=404, body="")
+        if isinstance(error, DATABASE_DOWN) and isinstance(body, dict) and body.get("command"):
+            # The installation lookup before the ack needs the database: a command that cannot be
+            # authorized now is answered in the ack itself, never acked and dropped (chaos test).
+            log.warning("slash command while the database is unreachable: told to try again")
+            return _try_again_ack()
         logger.exception("listener failed", exc_info=error)
         return BoltResponse(status=200, body="")
 
     return app
+
+
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def _try_again_ack() -> BoltResponse:
+    """A slash command's ack whose body Slack shows the person: try again in a moment."""
+    message = try_again_message()
+    body = {"response_type": "ephemeral", "text": fallback_text(message), "blocks": to_blocks(message)}
+    return BoltResponse(status=200, body=json.dumps(body), headers={"content-type": "application/json"})
 
 
 def _verifiable(verifier: SignatureVerifier, request) -> bool:

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import insert
 
 from bot.config import Settings
+from bot.metrics.weeks import week_label
 from bot.runtime import open_runtime
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, Post, Workspace, XAccount
@@ -57,12 +59,35 @@ CLIENT_ID = "bench-client"
 SEED = 47
 
 
-def build(database_url: str, workspaces: int, people: int, nudged: float) -> dict[str, list]:
+@dataclass(frozen=True)
+class Clock:
+    """The moment the week's deliveries are due, and the people's zone and work days. This benchmark
+    fixes it (NOW); tests.bench.scale runs workers on the real clock and passes its own."""
+
+    now: datetime = NOW
+    zone: str = "UTC"
+    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+    @property
+    def week(self) -> str:
+        """The week delivered: the one before `now`'s."""
+        return week_label((self.now - timedelta(days=7)).date())
+
+    @property
+    def first_monday(self) -> datetime:
+        """Monday 00:00 of the first week of posts, WEEKS weeks before `now`'s."""
+        day = self.now.date() - timedelta(days=self.now.weekday() + 7 * WEEKS)
+        return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def build(
+    database_url: str, workspaces: int, people: int, nudged: float, clock: Clock = Clock()
+) -> dict[str, list]:
     """Store the program; returns who is where: workspace ids, team ids, and per person their ids."""
     settings = Settings(DATABASE_URL=database_url, SLACK_CLIENT_ID=CLIENT_ID)
     runtime = open_runtime(settings)
     rng = np.random.default_rng(SEED)
-    created = FIRST_MONDAY
+    created = clock.first_monday
     teams = [f"TB{n:04d}" for n in range(1, workspaces + 1)]
     total = workspaces * people
     with transaction(runtime.sessions) as session:
@@ -106,10 +131,10 @@ def build(database_url: str, workspaces: int, people: int, nudged: float) -> dic
                     "consent_at": created,
                     "consent_text": "benchmark",
                     "consent_source": "self",
-                    "timezone": "UTC",
+                    "timezone": clock.zone,
                     "work_start": 9 * 60,
                     "work_end": 18 * 60,
-                    "work_days": [0, 1, 2, 3, 4],
+                    "work_days": list(clock.work_days),
                     "topics": [],
                     "nudge_overrides": {},
                     "nudges_enabled": True,
@@ -120,14 +145,14 @@ def build(database_url: str, workspaces: int, people: int, nudged: float) -> dic
                 for i in range(total)
             ],
         )
-        session.execute(insert(Post), _posts(rng, total, people, nudged))
+        session.execute(insert(Post), _posts(rng, total, people, nudged, clock))
     _install(settings, runtime, teams)
     runtime.engine.dispose()
     bursting = [i + 1 for i in range(total) if i % people < round(nudged * people)]
     return {"teams": teams, "bursting": bursting}
 
 
-def _posts(rng: np.random.Generator, total: int, people: int, nudged: float) -> list[dict]:
+def _posts(rng: np.random.Generator, total: int, people: int, nudged: float, clock: Clock) -> list[dict]:
     """Six weeks of ordinary posts each (07:00-23:00 UTC), and this morning's burst for the nudged."""
     count = WEEKS * POSTS_PER_WEEK
     owners = np.repeat(np.arange(1, total + 1), count)
@@ -138,17 +163,15 @@ def _posts(rng: np.random.Generator, total: int, people: int, nudged: float) -> 
     )
     likes = rng.poisson(4, owners.size)
     rows = [
-        _post(x_id, int(owner), FIRST_MONDAY + timedelta(seconds=int(offset)), int(like))
+        _post(x_id, int(owner), clock.first_monday + timedelta(seconds=int(offset)), int(like))
         for x_id, (owner, offset, like) in enumerate(zip(owners, offsets, likes, strict=True), start=1)
     ]
     x_id = len(rows)
     for person in range(1, total + 1):
         if (person - 1) % people < round(nudged * people):
-            for minute in range(0, 60, 10):  # 6 posts between 09:30 and 10:20: one burst
+            for minute in range(0, 60, 10):  # 6 posts from 90 minutes ago (09:30 at NOW): one burst
                 x_id += 1
-                rows.append(
-                    _post(x_id, person, NOW.replace(hour=9, minute=30) + timedelta(minutes=minute), 1)
-                )
+                rows.append(_post(x_id, person, clock.now - timedelta(minutes=90 - minute), 1))
     return rows
 
 
@@ -225,7 +248,7 @@ def run_driver(database_url: str, slack: FakeSlack, out: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(slack: FakeSlack, who: dict, args: argparse.Namespace, timing: dict) -> dict:
+def measure(slack: FakeSlack, who: dict, args: argparse.Namespace, timing: dict, week: str = WEEK) -> dict:
     """Counts, floor, time and the exactly-once checks, from what the fake accepted."""
     teams = {f"xoxb-bench-{team}": team for team in who["teams"]}
     posts = [c for c in slack.calls_to("chat.postMessage") if c.status == 200]
@@ -238,8 +261,8 @@ def measure(slack: FakeSlack, who: dict, args: argparse.Namespace, timing: dict)
         per_workspace[teams.get(call.token or "", "?")] += 1
         per_channel[(teams.get(call.token or "", "?"), str(call.body.get("channel")))] += 1
     workspaces, people = args.workspaces, args.people
-    expected = {f"digest:{n}:CTB{n:04d}:{WEEK}" for n in range(1, workspaces + 1)}
-    expected |= {f"nudge:{a}:recap:{WEEK}" for a in range(1, workspaces * people + 1)}
+    expected = {f"digest:{n}:CTB{n:04d}:{week}" for n in range(1, workspaces + 1)}
+    expected |= {f"nudge:{a}:recap:{week}" for a in range(1, workspaces * people + 1)}
     nudges_by_person: defaultdict[int, int] = defaultdict(int)
     for key, count in keys.items():
         if key.startswith("nudge:") and ":recap:" not in key:

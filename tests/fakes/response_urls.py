@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -13,6 +14,7 @@ class ResponseUrls:
 
     def __init__(self) -> None:
         self.posted: dict[str, list[dict]] = {}
+        self.posted_at: dict[str, list[float]] = {}  # time.time() of each post, per path
         self._lock = threading.Lock()
         self._counter = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -41,6 +43,12 @@ class ResponseUrls:
         with self._lock:
             return list(self.posted.get(path, []))
 
+    def answered_at(self, url: str) -> list[float]:
+        """When each answer to one URL arrived (time.time())."""
+        path = url.split(str(self._server.server_port), 1)[1]
+        with self._lock:
+            return list(self.posted_at.get(path, []))
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         urls = self
 
@@ -50,6 +58,7 @@ class ResponseUrls:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with urls._lock:
                     urls.posted.setdefault(self.path, []).append(body)
+                    urls.posted_at.setdefault(self.path, []).append(time.time())
                 self.send_response(200)
                 self.send_header("content-type", "text/plain")
                 self.end_headers()
