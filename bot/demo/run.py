@@ -80,11 +80,12 @@ def run_demo(settings: Settings, out: Path | None = None, renderers: dict | None
     _print_all(sample, digest, nudges)
     _write_json(out / "digest.json", digest.to_dict())
     _write_json(out / "nudges.json", [n.to_dict() for n in nudges])
-    # Platform renderings (Slack Block Kit) are handed in by the CLI: bot/ never imports a platform.
+    # Platform renderings (Block Kit, Adaptive Cards) are handed in by the CLI: bot/ never imports one.
     for name, render in (renderers or {}).items():
         _write_json(out / f"digest.{name}.json", render(digest))
         _write_json(out / f"nudges.{name}.json", [render(n) for n in nudges])
-    written = ", ".join(["digest.json", "nudges.json", *(f"digest.{n}.json" for n in renderers or {})])
+    rendered = [f"{kind}.{name}.json" for name in renderers or {} for kind in ("digest", "nudges")]
+    written = ", ".join(["digest.json", "nudges.json", *rendered])
     print(f"\nWrote {written} and charts to {out}  ({time.perf_counter() - started:.1f}s)")
     return 0
 
