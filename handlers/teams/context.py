@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands.context import ChatContext, CoreDeps, PlatformWords, utc_now
 from bot.config import Settings
-from bot.jobs.deferral import Handover
 from bot.messages.model import Message
 from bot.messages.text import hint, text
 from bot.runtime import Runtime
@@ -49,10 +48,9 @@ class TeamsDeps:
     settings: Settings
     notifier: Notifier
     clock: Callable[[], datetime] = utc_now
-    # The work of a turn runs here, after Teams got its answer (the core is synchronous)...
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16, "teams-turn"))
-    # ...or in the command process, when there is one (`python -m bot teams`).
-    offload: Handover | None = None
+    # The web process's synchronous work runs here (a card's button, health, sign-in pages), off the
+    # event loop; turns are answered in another process (handlers.teams.offload).
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16, "teams-web"))
 
     @property
     def core(self) -> CoreDeps:

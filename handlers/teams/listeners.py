@@ -1,5 +1,5 @@
-"""The Teams SDK's routes: each listener turns the activity into a `Turn` and hands the work to a
-thread, so Teams gets its HTTP answer in milliseconds; the reply follows as a proactive message.
+"""The Teams SDK's routes: each listener turns the activity into a `Turn` and hands the work over to
+another process, so Teams gets its HTTP answer in milliseconds; the reply follows as a proactive message.
 A card's button is the exception: Teams waits for the updated card, which is the HTTP answer."""
 
 from __future__ import annotations
@@ -19,59 +19,29 @@ from microsoft_teams.api import (
 from microsoft_teams.api.models.invoke_response import InvokeResponse
 from microsoft_teams.apps import ActivityContext
 
+from bot.jobs.deferral import Handover
 from handlers.teams.cards import card_json
 from handlers.teams.context import TeamsDeps
 from handlers.teams.offload import TurnJob
 from handlers.teams.sdk import App
 from handlers.teams.turns import Turn, Unusable, turn_of
-from handlers.teams.work import (
-    handle_button,
-    handle_installed,
-    handle_message,
-    handle_uninstalled,
-    run_logged,
-)
+from handlers.teams.work import handle_button, handle_installed, handle_message, handle_uninstalled
 
 log = logging.getLogger(__name__)
 CARD = "application/vnd.microsoft.card.adaptive"
 ERROR = "application/vnd.microsoft.error"
-# Shutdown waits this long for answers already promised: under the 30 s most supervisors give a
-# process between SIGTERM and SIGKILL, with the server's own graceful close beside it.
-DRAIN_SECONDS = 20.0
 
 
 class Background:
-    """Work started after the HTTP answer. Under `python -m bot teams` it goes to the command process
-    (bot.jobs.child), which answers in order, or on procrastinate to queue "commands" (in order by the
-    person's lock; handlers.teams.offload). In-process (tests, embedded use) it runs in threads:
-    one person's turns in the order Teams sent them (their `join` before their `me`), different
-    people's at once, kept referenced until done (asyncio drops an unreferenced task's exception)."""
+    """Work started after the HTTP answer: handed over to the command process (bot.jobs.child), which
+    answers in order, or on procrastinate to queue "commands" (in order by the person's lock; see
+    handlers.teams.offload)."""
 
-    def __init__(self, deps: TeamsDeps) -> None:
-        self.deps = deps
-        self.tails: dict[tuple[str, str], asyncio.Task] = {}
+    def __init__(self, handover: Handover) -> None:
+        self.handover = handover
 
     def start(self, work: Callable[[TeamsDeps, Turn], None], turn: Turn) -> None:
-        if self.deps.offload is not None:  # `python -m bot teams`: another process answers, in order
-            self.deps.offload.submit(TurnJob(work.__name__, turn))
-            return
-        key = (turn.tenant_id, turn.user_id)
-        task = asyncio.get_running_loop().create_task(self._after(self.tails.get(key), work, turn))
-        self.tails[key] = task
-        task.add_done_callback(lambda done: self.tails.get(key) is done and self.tails.pop(key))
-
-    async def _after(self, previous: asyncio.Task | None, work: Callable, turn: Turn) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.deps.pool, run_logged, work, self.deps, turn)
-
-    async def drain(self, seconds: float = DRAIN_SECONDS) -> None:
-        """Wait for started work at shutdown, for `seconds` at most (a supervisor's patience)."""
-        if self.tails:
-            _done, left = await asyncio.wait(list(self.tails.values()), timeout=seconds)
-            if left:
-                log.warning("teams turns left unfinished at shutdown", extra={"fields": {"turns": len(left)}})
+        self.handover.submit(TurnJob(work.__name__, turn))
 
 
 def _turn(activity: Any) -> Turn | None:
@@ -82,9 +52,9 @@ def _turn(activity: Any) -> Turn | None:
         return None
 
 
-def register(app: App, deps: TeamsDeps) -> Background:
-    """Attach Plume's listeners to the SDK app."""
-    background = Background(deps)
+def register(app: App, deps: TeamsDeps, handover: Handover) -> None:
+    """Attach Plume's listeners to the SDK app; turns go to `handover`, buttons run here."""
+    background = Background(handover)
 
     @app.on_message
     async def on_message(ctx: ActivityContext[MessageActivity]) -> None:
@@ -119,5 +89,3 @@ def register(app: App, deps: TeamsDeps) -> Background:
         loop = asyncio.get_running_loop()
         message = await loop.run_in_executor(deps.pool, handle_button, deps, turn, action_id, value)
         return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD, "value": card_json(message)})
-
-    return background

@@ -30,7 +30,6 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.messages.model import Image, Message
-from bot.messages.text import Code, Hint, LinkRun, Plain, as_text
 from bot.runtime import Runtime
 from bot.services.delivery.notifiers import DeliveryFailed, LookUpUnsupported, notifier_registry
 from bot.services.workspaces.chat_state import conversation_of, platform_state, remember_conversation
@@ -51,7 +50,6 @@ LOGIN_TIMEOUT_SECONDS = 60.0
 TARGET_TTL_SECONDS = 300.0
 PERMANENT_STATUSES = {400, 403, 404, 413}
 GONE_STATUSES = {403, 404}  # the conversation is not there for the bot (roster, not found)
-MAX_SUMMARY = 1000  # a notification line: the card carries the message
 log = logging.getLogger(__name__)
 # Every API client the SDK makes builds its own deprecated bot client, and says so each time.
 warnings.filterwarnings("ignore", message="The bot client is deprecated", category=DeprecationWarning)
@@ -92,7 +90,7 @@ def teams_notifier(settings: Settings, runtime: Runtime) -> TeamsNotifier:
 
 
 def _default_render(message: Message, *, image_url: Callable[[Image], str | None]) -> dict:
-    from handlers.teams.cards import card_json  # lands beside this module; imported when first used
+    from handlers.teams.cards import card_json  # the SDK's card models load on first send
 
     return card_json(message, image_url=image_url)
 
@@ -375,19 +373,10 @@ class TeamsNotifier:
 
 
 def summary_text(message: Message) -> str:
-    """The message's fallback as plain words for the notification (commands as typed in Teams, without
-    a slash; links by their label; nobody's id)."""
-    parts = []
-    for run in as_text(message.fallback or message.title).runs:
-        if isinstance(run, Plain | Code):
-            parts.append(run.text)
-        elif isinstance(run, Hint):
-            parts.append(run.command)
-        elif isinstance(run, LinkRun):
-            parts.append(run.label)
-        else:
-            parts.append("someone")
-    return "".join(parts)[:MAX_SUMMARY]
+    """The notification's summary: the card's own fallback text (one plain rendering of a message)."""
+    from handlers.teams.cards import fallback_text
+
+    return fallback_text(message)
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -24,37 +24,36 @@ from handlers.teams.charts import charts_router
 from handlers.teams.context import TeamsDeps
 from handlers.teams.downloads import exports_router
 from handlers.teams.front import GuardedAdapter
-from handlers.teams.listeners import DRAIN_SECONDS, register
+from handlers.teams.listeners import register
 from handlers.teams.offload import teams_handover
 from handlers.teams.sdk import build_teams_app, inbound_validator
 
 log = logging.getLogger(__name__)
+# Shutdown waits this long for turns already handed over: under the 30 s most supervisors give a
+# process between SIGTERM and SIGKILL, with the server's own graceful close beside it.
+DRAIN_SECONDS = 20.0
 
 
 def create_asgi(
-    settings: Settings,
-    runtime: Runtime | None = None,
-    notifier: Notifier | None = None,
-    offload: Handover | None = None,
+    settings: Settings, offload: Handover, runtime: Runtime | None = None, notifier: Notifier | None = None
 ) -> FastAPI:
-    """The ASGI app: the SDK's messaging route behind Plume's front, health, and chart images. With
-    `offload`, turns are answered in the command process; without, in this one's threads."""
+    """The ASGI app: the SDK's messaging route behind Plume's front, health, and chart images. Turns
+    are answered through `offload` (the command process, or the job queue); card buttons here."""
     runtime = runtime or open_runtime(settings)
     if notifier is None:
         from handlers.teams.notifier import TeamsNotifier
 
         notifier = TeamsNotifier(settings, runtime)
-    deps = TeamsDeps(runtime=runtime, settings=settings, notifier=notifier, offload=offload)
+    deps = TeamsDeps(runtime=runtime, settings=settings, notifier=notifier)
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     adapter = GuardedAdapter(api, settings.PLUME_MAX_BODY_BYTES, inbound_validator(settings))
     teams = build_teams_app(settings, adapter)
-    background = register(teams, deps)
+    register(teams, deps, offload)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await teams.initialize()  # registers POST /api/messages through the adapter; starts nothing
         yield
-        await background.drain()  # replies already promised still go out
         deps.pool.shutdown(wait=True)
 
     api.router.lifespan_context = lifespan
@@ -118,7 +117,7 @@ def serve(settings: Settings, host: str = "0.0.0.0") -> None:
     the procrastinate engine they are jobs on queue "commands", answered by any worker."""
     offload = teams_handover(settings)
     config = uvicorn.Config(
-        create_asgi(settings, offload=offload),
+        create_asgi(settings, offload),
         host=host,
         port=settings.TEAMS_PORT,
         loop="asyncio",

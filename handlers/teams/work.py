@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from bot.commands.buttons import press
-from bot.commands.run import TRY_AGAIN, answer
+from bot.commands.run import answer
 from bot.commands.tokens import ChannelRef, Token
 from bot.messages.model import Message
 from bot.messages.replies import help_message, notice
@@ -130,17 +130,6 @@ def channel_welcome() -> Message:
         " lists what I can do.",
     )
     return notice("Hello from Plume", how)
-
-
-def tell_failure(deps: TeamsDeps, turn: Turn, workspace: int | None) -> None:
-    """Best effort: the person hears that their message failed, rather than nothing."""
-    if workspace is None:
-        return
-    try:
-        _say(deps, workspace, turn.conversation_id, notice("Plume", TRY_AGAIN, kind="error"))
-    except Exception:  # already failing: the first error was logged, this one only adds noise
-        log.warning("could not tell the person about a failed turn")
-
 
 
 def run_logged(work: Callable[[TeamsDeps, Turn], None], deps: TeamsDeps, turn: Turn) -> None:
