@@ -15,8 +15,10 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -97,3 +99,45 @@ def chart_renderer(workspaces: int) -> Iterator[ChartRenderer]:
     for spare CPU; the messages being sent now cannot."""
     with worker_process(workspaces, CHART_NICENESS) as submit:
         yield lambda data, out: submit(digest_charts, data, out)
+
+
+class ChartProcess:
+    """A long-lived process drawing digest charts for a job queue's worker, niced, one chart at a time
+    in the order asked: the worker's sending threads keep its interpreter lock (charts drawn on a
+    thread of theirs held up every workspace's first messages), and the CPU they need comes before
+    the charts', whose digest is sent last. Started on first use; a process that died (killed, out of
+    memory) is replaced on the next chart. It exits by itself when its worker is gone, SIGKILLed
+    included, rather than wait forever on a queue nobody writes to."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, data: DigestData, out: Path) -> Future[tuple[Image, ...]]:
+        with self._lock:
+            try:
+                return self._started().submit(digest_charts, data, out)
+            except BrokenProcessPool:  # its process died since the last chart: a new one
+                self._pool = None
+                return self._started().submit(digest_charts, data, out)
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_chart_child,
+                initargs=(CHART_NICENESS, os.getpid()),
+            )
+        return self._pool
+
+
+def _chart_child(niceness: int, parent: int) -> None:
+    os.nice(niceness)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="plume-orphan-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)

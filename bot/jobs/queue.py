@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.jobs import tasks
 from bot.jobs.command_tasks import commands
 from bot.jobs.engine import worker_settings
-from bot.jobs.fanout import batches
+from bot.jobs.fanout import ChartProcess, batches
 from bot.jobs.operations import purge_finished_jobs, retry_stalled_jobs
 from bot.runtime import shared_runtime
 
@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 DELIVERIES, NUDGES, INGEST, COMMANDS, TICKS = "deliveries", "nudges", "ingest", "commands", "ticks"
 QUEUES = (DELIVERIES, NUDGES, INGEST, COMMANDS, TICKS)
 POLL_BATCH = 50  # accounts per poll job
+# Workspaces per nudge evaluation: one pass over 50 costs about what 3 single ones do (about 0.1 s a
+# workspace alone); only those with a nudge to send get a job of their own.
+NUDGE_BATCH = 50
 # libpq: a dead peer is noticed within ~25 s (10 + 3 x 5) instead of the kernel's two hours, and a
 # server that does not answer fails a connection attempt after 5 s, so pools reconnect by themselves.
 CONNECT_KWARGS = {
@@ -158,9 +161,12 @@ def _register(app: App, retry_seconds: int) -> None:
 
 
 def deliver_week(context: JobContext, workspace_id: int, week: str) -> None:
-    """One workspace's recaps and digest for `week`."""
+    """One workspace's recaps and digest for `week` (its charts drawn by this worker's chart process)."""
     with job_log(context, workspace=workspace_id, week=week):
-        tasks.deliver_week(worker_settings(), workspace_id, week)
+        tasks.deliver_week(worker_settings(), workspace_id, week, render=_charts)
+
+
+_charts = ChartProcess()
 
 
 def nudge_workspace(context: JobContext, workspace_id: int, moment: str) -> None:
@@ -169,12 +175,20 @@ def nudge_workspace(context: JobContext, workspace_id: int, moment: str) -> None
         tasks.nudges(worker_settings(), datetime.fromisoformat(moment), workspace_ids=[workspace_id])
 
 
+def evaluate_nudges(context: JobContext, workspace_ids: list[int], moment: str) -> None:
+    """The nudge rules of a batch of workspaces in one vectorized pass, at `moment` (ISO): a
+    `nudge_workspace` job for each with a nudge to send now."""
+    with job_log(context, workspaces=f"{workspace_ids[0]}..{workspace_ids[-1]}", count=len(workspace_ids)):
+        when = datetime.fromisoformat(moment)
+        defer_nudges(context.app, tasks.nudge_candidates(worker_settings(), when, workspace_ids), when)
+
+
 def poll_accounts(context: JobContext, account_ids: list[int]) -> None:
     """Poll these X accounts (those still due), then evaluate their workspaces' nudges."""
     with job_log(context, accounts=f"{account_ids[0]}..{account_ids[-1]}", count=len(account_ids)):
         settings = worker_settings()
         tasks.poll_cycle(settings, accounts=account_ids, upkeep=False)
-        defer_nudges(context.app, tasks.account_workspaces(settings, account_ids), _now())
+        defer_nudge_evaluation(context.app, tasks.account_workspaces(settings, account_ids), _now())
 
 
 def ingest_upkeep(context: JobContext) -> None:
@@ -214,6 +228,7 @@ def _alone(key: str) -> dict[str, Any]:
 TASKS: list[tuple[str, dict[str, Any], Callable[..., None]]] = [
     ("deliver_week", {"queue": DELIVERIES}, deliver_week),
     ("nudge_workspace", {"queue": NUDGES}, nudge_workspace),
+    ("evaluate_nudges", {"queue": NUDGES}, evaluate_nudges),
     ("poll_accounts", {"queue": INGEST}, poll_accounts),
     ("ingest_upkeep", {"queue": INGEST, **_alone("ingest:upkeep")}, ingest_upkeep),
     ("retention", {"queue": TICKS, **_alone("retention")}, retention),
@@ -237,6 +252,14 @@ def defer_nudges(app: App, workspace_ids: list[int], moment: datetime) -> None:
         defer(app, "nudge_workspace", lock=f"workspace:{wid}", queueing_lock=f"nudge:{wid}")(
             workspace_id=wid, moment=moment.isoformat()
         )
+
+
+def defer_nudge_evaluation(app: App, workspace_ids: list[int], moment: datetime) -> None:
+    """Queue the nudge evaluation of these workspaces, NUDGE_BATCH to a job (once while each batch
+    waits: keyed by its first workspace, like the polls)."""
+    for batch in batches(sorted(workspace_ids), NUDGE_BATCH):
+        key = f"nudges:{batch[0]}"
+        defer(app, "evaluate_nudges", queueing_lock=key)(workspace_ids=batch, moment=moment.isoformat())
 
 
 def defer_polls(app: App, account_ids: list[int]) -> None:
@@ -267,7 +290,7 @@ def enqueue_ingest(app: App, settings: Settings, now: datetime, *, cycle: bool) 
         if cycle:
             defer(app, "ingest_upkeep")()
     if cycle:
-        defer_nudges(app, tasks.chat_workspaces(shared_runtime(settings)), now)
+        defer_nudge_evaluation(app, tasks.chat_workspaces(shared_runtime(settings)), now)
 
 
 def tick_deliveries(context: JobContext, timestamp: int) -> None:

@@ -7,21 +7,29 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.jobs.fanout import batches, chart_renderer, fan_out, worker_process
+from bot.jobs.fanout import ChartRenderer, batches, chart_renderer, fan_out, worker_process
 from bot.jobs.preparation import plan_batch, prepare_week
-from bot.messages.digest import digest_message
+from bot.messages.digest import digest_charts, digest_message
 from bot.messages.model import Message
 from bot.messages.terminal import render_message
+from bot.metrics.nudges import NudgeRules
 from bot.metrics.weeks import parse_week, week_label
 from bot.runtime import Runtime, shared_runtime, x_source
 from bot.services.delivery.notifiers import Notifiers
-from bot.services.delivery.nudging import rules_from, send_nudges, shift_weeks
+from bot.services.delivery.nudging import (
+    rules_from,
+    send_nudges,
+    shift_weeks,
+    workspaces_to_nudge,
+)
 from bot.services.delivery.outbox import MarkWriter, Outcome, mark_writer
 from bot.services.delivery.sending import chart_dir, pending_deliveries, send_digest, send_recaps
 from bot.services.ingest.compliance import ComplianceReport, run_compliance
@@ -30,7 +38,7 @@ from bot.services.ingest.polling import PollConfig, due_accounts
 from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.services.reports.digest import DigestData, build_digest
 from bot.services.reports.program import load_program
-from bot.services.reports.recaps import Recap
+from bot.services.reports.recaps import Recap, recaps
 from bot.services.workspaces.retention import RetentionResult, run_retention
 from bot.services.workspaces.settings import workspace_settings
 from bot.sources.x_api import make_client
@@ -181,14 +189,9 @@ def nudges(
     runtime = shared_runtime(settings)
     now = now or _now()
     notifiers = notifiers or platform_notifiers(settings)
-    chat = chat_workspaces(runtime)
-    ids = notifiers.served(chat if workspace_ids is None else [w for w in chat if w in set(workspace_ids)])
+    ids, rules_of, weeks = _nudge_scope(settings, notifiers, now, workspace_ids)
     if not ids:
         return 0
-    with transaction(runtime.sessions) as session:
-        workspaces = session.scalars(select(Workspace).where(Workspace.id.in_(ids)))
-        rules_of = {w.id: rules_from(workspace_settings(w)) for w in workspaces}
-        weeks = shift_weeks(session, ids, now)
     planned: dict[int, list] = {}
     outcomes: dict[int, list[Outcome]] = {}
 
@@ -214,6 +217,34 @@ def nudges(
 
         fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
     return sum(outcome.status == "sent" for sent in outcomes.values() for outcome in sent)
+
+
+def _nudge_scope(
+    settings: Settings, notifiers: Notifiers, now: datetime, workspace_ids: list[int] | None
+) -> tuple[list[int], dict[int, NudgeRules], list[str]]:
+    """The workspaces to evaluate (those of `workspace_ids`, default all, on a served chat platform),
+    their rules, and the weeks of today's shifts."""
+    runtime = shared_runtime(settings)
+    chat = chat_workspaces(runtime)
+    ids = notifiers.served(chat if workspace_ids is None else [w for w in chat if w in set(workspace_ids)])
+    if not ids:
+        return [], {}, []
+    with transaction(runtime.sessions) as session:
+        workspaces = session.scalars(select(Workspace).where(Workspace.id.in_(ids)))
+        rules_of = {w.id: rules_from(workspace_settings(w)) for w in workspaces}
+        weeks = shift_weeks(session, ids, now)
+    return ids, rules_of, weeks
+
+
+def nudge_candidates(settings: Settings, now: datetime, workspace_ids: list[int]) -> list[int]:
+    """Of these workspaces, those with a nudge to send now, found by one vectorized evaluation of them
+    all (`nudges` on each of them evaluates again, and sends): a job queue evaluates many workspaces
+    at the cost of about one, and gives a job only to those with something to send."""
+    ids, rules_of, weeks = _nudge_scope(settings, platform_notifiers(settings), now, workspace_ids)
+    if not ids:
+        return []
+    planned = plan_batch(settings, ids, weeks, rules_of)
+    return workspaces_to_nudge(shared_runtime(settings).sessions, planned, rules_of, now)
 
 
 def weekly_deliveries(
@@ -312,10 +343,11 @@ def deliver_week(
     prepared: dict[int, Recap] | None = None,
     compose: Callable[[], Message] | None = None,
     marks: MarkWriter | None = None,
+    render: ChartRenderer | None = None,
 ) -> None:
     """One workspace's recaps, then its digest, for `week`: a plain job of ids. A run over many
     workspaces passes the recaps and the digest it prepared for all of them at once; alone, it
-    computes its own.
+    computes its own, in one metrics pass, with its charts drawn on `render` (see _prepare_alone).
 
     Recaps go first because their figures are ready at once, while the digest's charts render: under a
     workspace rate limit, every workspace starts sending straight away."""
@@ -324,6 +356,8 @@ def deliver_week(
     notifier = (notifiers or platform_notifiers(settings)).notifier_for(workspace_id)
     if notifier is None:
         return  # no platform package serves it (logged where it was looked up)
+    if prepared is None and compose is None:
+        prepared, compose = _prepare_alone(settings, workspace_id, week, render)
     send_recaps(
         sessions=runtime.sessions,
         notifier=notifier,
@@ -343,6 +377,35 @@ def deliver_week(
         compose=compose,
         marks=marks,
     )
+
+
+def _prepare_alone(
+    settings: Settings, workspace_id: int, week: str, render: ChartRenderer | None
+) -> tuple[dict[int, Recap], Callable[[], Message] | None]:
+    """One workspace's recaps and digest for `week` from one metrics pass, when something is still to
+    send. With `render` (a job queue's worker), the digest's charts start at once on it while the
+    recaps go: under a workspace rate limit the recaps take minutes, and the digest, sent last, is
+    ready by then instead of costing its CPU at the end; without, they are drawn when it is sent."""
+    runtime = shared_runtime(settings)
+    digests, recaps_due = pending_deliveries(runtime.sessions, {workspace_id: week})
+    if not digests and not recaps_due:
+        return {}, None  # all sent: the claims skip both
+    with transaction(runtime.sessions) as session:
+        program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
+        minimum = workspace_settings(session.get(Workspace, workspace_id))["min_group_size"]
+    compose = None
+    if digests:
+        data = build_digest(program, minimum)
+        folder = chart_dir(settings.PLUME_OUTPUT_DIR / "digests", workspace_id, week)
+        if render is None:
+            compose = partial(_draw_digest, data, folder)
+        else:
+            compose = partial(_finish_digest, data, render(data, folder))
+    return (recaps(program) if recaps_due else {}), compose
+
+
+def _draw_digest(data: DigestData, folder: Path) -> Message:
+    return digest_message(data, digest_charts(data, folder))
 
 
 def digest(

@@ -6,8 +6,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.services.delivery.nudging import send_nudges
+from bot.metrics.weeks import parse_week
+from bot.services.delivery.nudging import (
+    nudge_plans,
+    rules_from,
+    send_nudges,
+    shift_weeks,
+    workspaces_to_nudge,
+)
 from bot.services.delivery.outbox import claim_nudge, mark
+from bot.services.reports.program import load_program
+from bot.services.workspaces.settings import workspace_settings
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
 from bot.storage.tables import Ambassador, NudgeLog, Workspace
@@ -138,3 +147,39 @@ def test_a_nudge_in_doubt_with_look_up_is_recovered(runtime, recorder, program):
         session.scalars(select(NudgeLog)).one().status = "sending"
     outcomes = nudge(runtime, recorder, program, NOW + timedelta(minutes=15))
     assert [(o.status, o.ref) for o in outcomes] == [("recovered", "R1")] and len(recorder.delivered) == 1
+
+
+def planned_now(runtime, program, now=NOW):
+    """What the rules fire for the workspace now, as a batched evaluation hands it over."""
+    with transaction(runtime.sessions) as session:
+        rules = rules_from(workspace_settings(session.get(Workspace, program)))
+        weeks = shift_weeks(session, [program], now)
+        programs = [load_program(session=session, workspace_id=program, week=parse_week(w)) for w in weeks]
+    return {program: nudge_plans(programs, rules)}, {program: rules}
+
+
+def switch_nudges(runtime, user: str, *, on: bool) -> None:
+    with transaction(runtime.sessions) as session:
+        session.scalars(select(Ambassador).where(Ambassador.chat_user_id == user)).one().nudges_enabled = on
+
+
+def test_a_workspace_is_a_nudge_candidate_only_with_an_unclaimed_nudge_someone_takes_now(
+    runtime, recorder, program
+):
+    assert workspaces_to_nudge(runtime.sessions, *planned_now(runtime, program), NOW) == []
+    with transaction(runtime.sessions) as session:
+        burst(session, "t1amb0", NOW - timedelta(hours=1))
+    planned, rules = planned_now(runtime, program)
+    assert workspaces_to_nudge(runtime.sessions, planned, rules, NOW) == [program]
+    assert workspaces_to_nudge(runtime.sessions, planned, rules, NOW.replace(hour=22)) == []  # off work
+    with transaction(runtime.sessions) as session:
+        session.scalars(
+            select(Ambassador).where(Ambassador.chat_user_id == "UT10")
+        ).one().nudges_enabled = False
+    assert workspaces_to_nudge(runtime.sessions, *planned_now(runtime, program), NOW) == []  # switched off
+    with transaction(runtime.sessions) as session:
+        session.scalars(
+            select(Ambassador).where(Ambassador.chat_user_id == "UT10")
+        ).one().nudges_enabled = True
+    assert [o.status for o in nudge(runtime, recorder, program)] == ["sent"]
+    assert workspaces_to_nudge(runtime.sessions, *planned_now(runtime, program), NOW) == []  # claimed

@@ -62,6 +62,7 @@ def test_every_job_and_tick_is_a_task_on_its_queue():
     assert queues == {
         "deliver_week": "deliveries",
         "nudge_workspace": "nudges",
+        "evaluate_nudges": "nudges",
         "poll_accounts": "ingest",
         "ingest_upkeep": "ingest",
         "retention": "ticks",

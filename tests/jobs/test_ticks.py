@@ -44,9 +44,10 @@ def test_a_poll_tick_queues_the_due_accounts_in_batches_and_a_cycle_the_nudges(p
     workspace = seed(pg_runtime, "T1", people=3)
     app = opened_app(pg_settings)
     enqueue_ingest(app, pg_settings, DIGEST_TIME, cycle=False)
-    assert waiting(app, "nudge_workspace") == [] and waiting(app, "poll_accounts") == []
+    assert waiting(app, "evaluate_nudges") == [] and waiting(app, "poll_accounts") == []
     enqueue_ingest(app, pg_settings, DIGEST_TIME, cycle=True)  # no X token: nudges only
-    assert waiting(app, "nudge_workspace") == [{"workspace_id": workspace, "moment": DIGEST_TIME.isoformat()}]
+    moment = DIGEST_TIME.isoformat()
+    assert waiting(app, "evaluate_nudges") == [{"workspace_ids": [workspace], "moment": moment}]
 
     with transaction(pg_runtime.sessions) as session:  # resolved accounts, never polled: all due
         session.execute(update(XAccount).values(x_user_id=XAccount.id + 1000))
@@ -55,4 +56,4 @@ def test_a_poll_tick_queues_the_due_accounts_in_batches_and_a_cycle_the_nudges(p
     enqueue_ingest(app, with_x, DIGEST_TIME, cycle=True)
     enqueue_ingest(app, with_x, DIGEST_TIME, cycle=True)
     assert waiting(app, "poll_accounts") == [{"account_ids": accounts}]
-    assert len(waiting(app, "ingest_upkeep")) == 1 and len(waiting(app, "nudge_workspace")) == 1
+    assert len(waiting(app, "ingest_upkeep")) == 1 and len(waiting(app, "evaluate_nudges")) == 1

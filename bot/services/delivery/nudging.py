@@ -108,13 +108,7 @@ def _maybe_send(
     marks: MarkWriter | None = None,
 ) -> Outcome | None:
     """Today's nudge for one person, if allowed now: not snoozed, under the caps, calm, at work."""
-    if plan.day != current_shift_day(person.schedule, now).isoformat():
-        return None
-    if not person.chat_user_id or not person.nudges_enabled:
-        return None
-    if person.snoozed_until and person.snoozed_until > now:
-        return None
-    if not _above_personal_threshold(plan, rules, person.threshold_factor):
+    if not _wanted_today(person, plan, rules, now):
         return None
     today, this_week = _sent_counts(sessions, person.ambassador_id, plan.day)
     if today >= rules.per_day or this_week >= rules.per_week:
@@ -147,6 +141,48 @@ def _maybe_send(
         else None,
         in_doubt=lambda: at_most_once(sessions, NudgeLog, row.id, now),
     )
+
+
+def _wanted_today(person: Person, plan: NudgePlan, rules: NudgeRules, now: datetime) -> bool:
+    """Whether the person would take this nudge today, before caps and calm: it is for today's shift,
+    they can be reached, want nudges, are not snoozed, and it passes their own threshold."""
+    return (
+        plan.day == current_shift_day(person.schedule, now).isoformat()
+        and bool(person.chat_user_id)
+        and person.nudges_enabled
+        and not (person.snoozed_until and person.snoozed_until > now)
+        and _above_personal_threshold(plan, rules, person.threshold_factor)
+    )
+
+
+def workspaces_to_nudge(
+    sessions: sessionmaker[Session],
+    planned: dict[int, list[tuple[Person, NudgePlan]]],
+    rules_of: dict[int, NudgeRules],
+    now: datetime,
+) -> list[int]:
+    """Of the workspaces evaluated together (`planned`: what fired, by workspace), those with a nudge
+    someone would take now and that nobody has claimed yet (one query): a cheap filter, so that only
+    they get a job of their own, which evaluates again and sends (a nudge sent this morning fires
+    again on every later evaluation of the day)."""
+    wanted = {
+        (person.ambassador_id, plan.rule, plan.day): wid
+        for wid, fired in planned.items()
+        for person, plan in fired
+        if is_working(person.schedule, now) and _wanted_today(person, plan, rules_of[wid], now)
+    }
+    if not wanted:
+        return []
+    with transaction(sessions) as session:
+        claimed = set(
+            session.execute(
+                select(NudgeLog.ambassador_id, NudgeLog.rule, NudgeLog.window_key).where(
+                    NudgeLog.ambassador_id.in_({who for who, _, _ in wanted}),
+                    NudgeLog.window_key.in_({day for _, _, day in wanted}),
+                )
+            ).tuples()
+        )
+    return sorted({wid for key, wid in wanted.items() if key not in claimed})
 
 
 def _sent_counts(sessions, ambassador_id: int, day: str) -> tuple[int, int]:
