@@ -101,38 +101,63 @@ def chart_renderer(workspaces: int) -> Iterator[ChartRenderer]:
         yield lambda data, out: submit(digest_charts, data, out)
 
 
-class ChartProcess:
-    """A long-lived process drawing digest charts for a job queue's worker, niced, one chart at a time
-    in the order asked: the worker's sending threads keep its interpreter lock (charts drawn on a
-    thread of theirs held up every workspace's first messages), and the CPU they need comes before
-    the charts', whose digest is sent last. Started on first use; a process that died (killed, out of
-    memory) is replaced on the next chart. It exits by itself when its worker is gone, SIGKILLed
+class HelperProcess:
+    """A long-lived process of a job queue's worker for its CPU work, one call at a time in the order
+    asked: the worker's event loop and sending threads keep its interpreter lock. (Figures computed
+    on the job threads starved the loop that fetches jobs: with a few dozen jobs drawing, a worker
+    started about one job a second.) Started on first use; a process that died (killed, out of
+    memory) is replaced on the next call. It exits by itself when its worker is gone, SIGKILLed
     included, rather than wait forever on a queue nobody writes to."""
 
-    def __init__(self) -> None:
+    def __init__(self, niceness: int = 0) -> None:
+        self._niceness = niceness
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, data: DigestData, out: Path) -> Future[tuple[Image, ...]]:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """A future of `fn(*args)` (both must pickle)."""
         with self._lock:
             try:
-                return self._started().submit(digest_charts, data, out)
-            except BrokenProcessPool:  # its process died since the last chart: a new one
+                return self._started().submit(fn, *args)
+            except BrokenProcessPool:  # its process died since the last call: a new one
                 self._pool = None
-                return self._started().submit(digest_charts, data, out)
+                return self._started().submit(fn, *args)
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_chart_child,
-                initargs=(CHART_NICENESS, os.getpid()),
+                initializer=_helper_child,
+                initargs=(self._niceness, os.getpid()),
             )
         return self._pool
 
 
-def _chart_child(niceness: int, parent: int) -> None:
+class Helpers:
+    """A queue worker's two helper processes: figures at the worker's priority, digest charts niced
+    (a digest is sent last, after minutes of recaps: its charts can wait for spare CPU)."""
+
+    def __init__(self) -> None:
+        self.metrics = HelperProcess()
+        self.charts = HelperProcess(CHART_NICENESS)
+
+    def render(self, data: DigestData, out: Path) -> Future[tuple[Image, ...]]:
+        """A ChartRenderer: the digest's charts drawn in `out`."""
+        return self.charts.submit(digest_charts, data, out)
+
+
+@contextmanager
+def preparing(workspaces: int, helpers: Helpers | None) -> Iterator[Submit]:
+    """Where a run computes its figures: a queue worker's metrics helper, else `worker_process`."""
+    if helpers is not None:
+        yield helpers.metrics.submit
+        return
+    with worker_process(workspaces) as submit:
+        yield submit
+
+
+def _helper_child(niceness: int, parent: int) -> None:
     os.nice(niceness)
     threading.Thread(target=_exit_with_parent, args=(parent,), name="plume-orphan-watch", daemon=True).start()
 

@@ -59,6 +59,15 @@ def _delete_job(app: App, job_id: int) -> None:
     )
 
 
+def jobs_in_hand(app: App, task: str) -> list[dict]:
+    """The arguments of the `task` jobs waiting or running (one query)."""
+    rows = app.connector.get_sync_connector().execute_query_all(query=IN_HAND, task=task)
+    return [row["args"] for row in rows]
+
+
+IN_HAND = "SELECT args FROM procrastinate_jobs WHERE task_name = %(task)s AND status IN ('todo', 'doing')"
+
+
 def purge_finished_jobs(app: App, days: int) -> None:
     """Delete jobs finished (failed ones included) over `days` ago: the queue keeps what is recent."""
     app.connector.get_sync_connector().execute_query(

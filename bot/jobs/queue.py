@@ -30,8 +30,8 @@ from bot.config import Settings
 from bot.jobs import tasks
 from bot.jobs.command_tasks import commands
 from bot.jobs.engine import worker_settings
-from bot.jobs.fanout import ChartProcess, batches
-from bot.jobs.operations import purge_finished_jobs, retry_stalled_jobs
+from bot.jobs.fanout import Helpers, batches
+from bot.jobs.operations import jobs_in_hand, purge_finished_jobs, retry_stalled_jobs
 from bot.runtime import shared_runtime
 
 log = logging.getLogger(__name__)
@@ -161,18 +161,21 @@ def _register(app: App, retry_seconds: int) -> None:
 
 
 def deliver_week(context: JobContext, workspace_id: int, week: str) -> None:
-    """One workspace's recaps and digest for `week` (its charts drawn by this worker's chart process)."""
+    """One workspace's recaps and digest for `week`."""
     with job_log(context, workspace=workspace_id, week=week):
-        tasks.deliver_week(worker_settings(), workspace_id, week, render=_charts)
+        tasks.deliver_week(worker_settings(), workspace_id, week, helpers=_helpers)
 
 
-_charts = ChartProcess()
+# This worker's helper processes: the jobs' figures and charts, off the interpreter that runs the
+# event loop fetching jobs and the threads sending messages.
+_helpers = Helpers()
 
 
 def nudge_workspace(context: JobContext, workspace_id: int, moment: str) -> None:
     """The nudge rules of one workspace, at `moment` (ISO), and what fired."""
     with job_log(context, workspace=workspace_id, moment=moment):
-        tasks.nudges(worker_settings(), datetime.fromisoformat(moment), workspace_ids=[workspace_id])
+        at = datetime.fromisoformat(moment)
+        tasks.nudges(worker_settings(), at, workspace_ids=[workspace_id], helpers=_helpers)
 
 
 def evaluate_nudges(context: JobContext, workspace_ids: list[int], moment: str) -> None:
@@ -180,7 +183,8 @@ def evaluate_nudges(context: JobContext, workspace_ids: list[int], moment: str) 
     `nudge_workspace` job for each with a nudge to send now."""
     with job_log(context, workspaces=f"{workspace_ids[0]}..{workspace_ids[-1]}", count=len(workspace_ids)):
         when = datetime.fromisoformat(moment)
-        defer_nudges(context.app, tasks.nudge_candidates(worker_settings(), when, workspace_ids), when)
+        due = tasks.nudge_candidates(worker_settings(), when, workspace_ids, helpers=_helpers)
+        defer_nudges(context.app, due, when)
 
 
 def poll_accounts(context: JobContext, account_ids: list[int]) -> None:
@@ -277,8 +281,12 @@ def enqueue_deliveries(app: App, settings: Settings, now: datetime) -> dict[int,
     """A deliver_week job for each workspace whose digest time has come and that has something of
     that week unsent (a state-based scan: whatever ticks were missed); those workspaces and weeks."""
     pending, _digests = tasks.pending_weeks(settings, now)
+    # A workspace's week stays pending while its job sends it (minutes, under the rate limit): not
+    # queued again behind it, where it would only find everything sent.
+    in_hand = {(job["workspace_id"], job["week"]) for job in jobs_in_hand(app, "deliver_week")}
     for wid, week in pending.items():
-        defer_delivery(app, wid, week)
+        if (wid, week) not in in_hand:
+            defer_delivery(app, wid, week)
     return pending
 
 

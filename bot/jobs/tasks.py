@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.jobs.fanout import ChartRenderer, batches, chart_renderer, fan_out, worker_process
+from bot.jobs.fanout import Helpers, batches, chart_renderer, fan_out, preparing, worker_process
 from bot.jobs.preparation import plan_batch, prepare_week
 from bot.messages.digest import digest_charts, digest_message
 from bot.messages.model import Message
@@ -38,7 +38,7 @@ from bot.services.ingest.polling import PollConfig, due_accounts
 from bot.services.ingest.usage import CREDITS_KEY, get_state, month_usage, set_state
 from bot.services.reports.digest import DigestData, build_digest
 from bot.services.reports.program import load_program
-from bot.services.reports.recaps import Recap, recaps
+from bot.services.reports.recaps import Recap
 from bot.services.workspaces.retention import RetentionResult, run_retention
 from bot.services.workspaces.settings import workspace_settings
 from bot.sources.x_api import make_client
@@ -182,6 +182,7 @@ def nudges(
     *,
     notifiers: Notifiers | None = None,
     workspace_ids: list[int] | None = None,
+    helpers: Helpers | None = None,
 ) -> int:
     """Evaluate the nudge rules in vectorized passes over batches of workspaces (one per distinct set
     of thresholds; `workspace_ids`: only those of them on a chat platform), and send what fired, a
@@ -195,7 +196,7 @@ def nudges(
     planned: dict[int, list] = {}
     outcomes: dict[int, list[Outcome]] = {}
 
-    with worker_process(len(ids)) as prepare, mark_writer(runtime.sessions) as marks:
+    with preparing(len(ids), helpers) as prepare, mark_writer(runtime.sessions) as marks:
         # Every batch is handed over at once; the preparing process works through them in order.
         futures = [prepare(plan_batch, settings, batch, weeks, rules_of) for batch in batches(ids)]
 
@@ -236,14 +237,17 @@ def _nudge_scope(
     return ids, rules_of, weeks
 
 
-def nudge_candidates(settings: Settings, now: datetime, workspace_ids: list[int]) -> list[int]:
+def nudge_candidates(
+    settings: Settings, now: datetime, workspace_ids: list[int], helpers: Helpers | None = None
+) -> list[int]:
     """Of these workspaces, those with a nudge to send now, found by one vectorized evaluation of them
     all (`nudges` on each of them evaluates again, and sends): a job queue evaluates many workspaces
     at the cost of about one, and gives a job only to those with something to send."""
     ids, rules_of, weeks = _nudge_scope(settings, platform_notifiers(settings), now, workspace_ids)
     if not ids:
         return []
-    planned = plan_batch(settings, ids, weeks, rules_of)
+    with preparing(len(ids), helpers) as prepare:
+        planned = prepare(plan_batch, settings, ids, weeks, rules_of).result()
     return workspaces_to_nudge(shared_runtime(settings).sessions, planned, rules_of, now)
 
 
@@ -343,11 +347,11 @@ def deliver_week(
     prepared: dict[int, Recap] | None = None,
     compose: Callable[[], Message] | None = None,
     marks: MarkWriter | None = None,
-    render: ChartRenderer | None = None,
+    helpers: Helpers | None = None,
 ) -> None:
     """One workspace's recaps, then its digest, for `week`: a plain job of ids. A run over many
     workspaces passes the recaps and the digest it prepared for all of them at once; alone, it
-    computes its own, in one metrics pass, with its charts drawn on `render` (see _prepare_alone).
+    computes its own, in one metrics pass, on a queue worker's `helpers` (see _prepare_alone).
 
     Recaps go first because their figures are ready at once, while the digest's charts render: under a
     workspace rate limit, every workspace starts sending straight away."""
@@ -357,7 +361,7 @@ def deliver_week(
     if notifier is None:
         return  # no platform package serves it (logged where it was looked up)
     if prepared is None and compose is None:
-        prepared, compose = _prepare_alone(settings, workspace_id, week, render)
+        prepared, compose = _prepare_alone(settings, workspace_id, week, helpers)
     send_recaps(
         sessions=runtime.sessions,
         notifier=notifier,
@@ -380,28 +384,27 @@ def deliver_week(
 
 
 def _prepare_alone(
-    settings: Settings, workspace_id: int, week: str, render: ChartRenderer | None
+    settings: Settings, workspace_id: int, week: str, helpers: Helpers | None
 ) -> tuple[dict[int, Recap], Callable[[], Message] | None]:
     """One workspace's recaps and digest for `week` from one metrics pass, when something is still to
-    send. With `render` (a job queue's worker), the digest's charts start at once on it while the
-    recaps go: under a workspace rate limit the recaps take minutes, and the digest, sent last, is
-    ready by then instead of costing its CPU at the end; without, they are drawn when it is sent."""
+    send. A job queue's worker computes them on its helper processes (`helpers`), and starts the
+    digest's charts at once while the recaps go: under a workspace rate limit the recaps take
+    minutes, and the digest, sent last, is ready by then instead of costing its CPU at the end.
+    Without helpers, here, and the charts are drawn when the digest is sent."""
     runtime = shared_runtime(settings)
     digests, recaps_due = pending_deliveries(runtime.sessions, {workspace_id: week})
     if not digests and not recaps_due:
         return {}, None  # all sent: the claims skip both
-    with transaction(runtime.sessions) as session:
-        program = load_program(session=session, workspace_id=workspace_id, week=parse_week(week))
-        minimum = workspace_settings(session.get(Workspace, workspace_id))["min_group_size"]
-    compose = None
-    if digests:
-        data = build_digest(program, minimum)
+    with preparing(1, helpers) as prepare:
+        ready = prepare(prepare_week, settings, [workspace_id], week, sorted(digests)).result()
+    data, compose = ready.digests.get(workspace_id), None
+    if data is not None:
         folder = chart_dir(settings.PLUME_OUTPUT_DIR / "digests", workspace_id, week)
-        if render is None:
+        if helpers is None:
             compose = partial(_draw_digest, data, folder)
         else:
-            compose = partial(_finish_digest, data, render(data, folder))
-    return (recaps(program) if recaps_due else {}), compose
+            compose = partial(_finish_digest, data, helpers.render(data, folder))
+    return (ready.recaps if recaps_due else {}), compose
 
 
 def _draw_digest(data: DigestData, folder: Path) -> Message:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from procrastinate import sql
 from sqlalchemy import select, update
 
 from bot.config import load_settings
@@ -38,6 +39,18 @@ def test_due_deliveries_are_queued_once_whatever_the_ticks(pg_settings, pg_runti
         {"workspace_id": one, "week": "2026-W46"},
         {"workspace_id": two, "week": "2026-W46"},
     ]
+
+
+def test_a_week_being_sent_is_not_queued_again_behind_its_job(pg_settings, pg_runtime):
+    one, two = seed(pg_runtime, "T1"), seed(pg_runtime, "T2")
+    app = opened_app(pg_settings)
+    enqueue_deliveries(app, pg_settings, DIGEST_TIME)
+    connector = app.connector.get_sync_connector()
+    worker = connector.execute_query_one(query=sql.queries["register_worker"])["worker_id"]
+    taken = connector.execute_query_one(query=sql.queries["fetch_job"], queues=None, worker_id=worker)
+    assert taken["args"]["workspace_id"] == one  # "doing" now, its week still pending
+    assert enqueue_deliveries(app, pg_settings, DIGEST_TIME) == {one: "2026-W46", two: "2026-W46"}
+    assert waiting(app, "deliver_week") == [{"workspace_id": two, "week": "2026-W46"}]
 
 
 def test_a_poll_tick_queues_the_due_accounts_in_batches_and_a_cycle_the_nudges(pg_settings, pg_runtime):

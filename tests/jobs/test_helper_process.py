@@ -1,5 +1,5 @@
-"""The queue worker's chart process: digests drawn in a process of their own, a dead one replaced,
-and never left behind by a worker that was SIGKILLed."""
+"""A queue worker's helper processes: digest charts drawn in a process of their own, a dead one
+replaced, and never left behind by a worker that was SIGKILLed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bot.jobs.fanout import ChartProcess
+from bot.jobs.fanout import Helpers
 from tests.messages_catalog import DIGEST
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,31 +20,31 @@ CHARTED = replace(DIGEST, heatmap=HEATMAP)
 
 
 def test_charts_are_drawn_in_another_process_and_a_dead_one_is_replaced(tmp_path):
-    charts = ChartProcess()
-    first = charts(CHARTED, tmp_path / "one").result(timeout=60)
+    helpers = Helpers()
+    first = helpers.render(CHARTED, tmp_path / "one").result(timeout=60)
     assert [Path(image.path).name for image in first] == ["digest-trend.png", "digest-heatmap.png"]
     assert all(Path(image.path).read_bytes().startswith(b"\x89PNG") for image in first)
-    [child] = charts._pool._processes  # which process drew
+    [child] = helpers.charts._pool._processes  # which process drew
     assert child != os.getpid()
     os.kill(child, signal.SIGKILL)
     time.sleep(0.5)
-    again = charts(CHARTED, tmp_path / "two").result(timeout=60)
-    assert len(again) == 2 and child not in charts._pool._processes
+    again = helpers.render(CHARTED, tmp_path / "two").result(timeout=60)
+    assert len(again) == 2 and child not in helpers.charts._pool._processes
 
 
 PARENT = """
 import sys
 from pathlib import Path
-from bot.jobs.fanout import ChartProcess
-from tests.jobs.test_chart_process import CHARTED
-charts = ChartProcess()
-charts(CHARTED, Path(sys.argv[1])).result(timeout=60)
-print(*charts._pool._processes, flush=True)
+from bot.jobs.fanout import Helpers
+from tests.jobs.test_helper_process import CHARTED
+helpers = Helpers()
+helpers.render(CHARTED, Path(sys.argv[1])).result(timeout=60)
+print(*helpers.charts._pool._processes, flush=True)
 sys.stdin.read()
 """
 
 
-def test_the_chart_process_exits_when_its_worker_is_sigkilled(tmp_path):
+def test_a_helper_process_exits_when_its_worker_is_sigkilled(tmp_path):
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT, str(tmp_path)],
         cwd=REPO,
