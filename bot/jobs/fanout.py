@@ -16,13 +16,14 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.jobs.coalesce import Coalescer
 from bot.messages.digest import digest_charts
 from bot.messages.model import Image
 from bot.services.reports.digest import DigestData
@@ -141,6 +142,16 @@ class Helpers:
     def __init__(self) -> None:
         self.metrics = HelperProcess()
         self.charts = HelperProcess(CHART_NICENESS)
+        self._together: dict[str, Coalescer] = {}
+        self._lock = threading.Lock()
+
+    def together(self, name: str, compute: Callable[[list[Any]], Mapping[Any, Any]]) -> Coalescer:
+        """The worker's Coalescer `name` (made with `compute` on first use): requests of its jobs
+        computed in batches of BATCH."""
+        with self._lock:
+            if name not in self._together:
+                self._together[name] = Coalescer(compute, BATCH, f"plume-{name}")
+            return self._together[name]
 
     def render(self, data: DigestData, out: Path) -> Future[tuple[Image, ...]]:
         """A ChartRenderer: the digest's charts drawn in `out`."""

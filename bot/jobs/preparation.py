@@ -5,6 +5,8 @@ only small, picklable results, never frames."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -49,6 +51,27 @@ def prepare_week(settings: Settings, workspace_ids: list[int], week: str, digest
         members=dict(members),
         digests=build_digests(whole, minimums) if minimums else {},
     )
+
+
+WeekKey = tuple[int, str, bool]  # a workspace, a week, and whether its digest is to be built
+
+
+def prepare_weeks(
+    settings: Settings, submit: Callable[..., Future], keys: list[WeekKey]
+) -> dict[WeekKey, tuple[dict[int, Recap], DigestData | None]]:
+    """For each key, the workspace's recaps and digest data of its week: one `prepare_week` on
+    `submit` per week among the keys (a Coalescer's compute)."""
+    by_week: defaultdict[str, list[WeekKey]] = defaultdict(list)
+    for key in keys:
+        by_week[key[1]].append(key)
+    found = {}
+    for week, group in by_week.items():
+        digests = [wid for wid, _, digest in group if digest]
+        ready = submit(prepare_week, settings, [wid for wid, _, _ in group], week, digests).result()
+        for key in group:
+            people = ready.members.get(key[0], [])
+            found[key] = ({pid: ready.recaps[pid] for pid in people}, ready.digests.get(key[0]))
+    return found
 
 
 def plan_batch(

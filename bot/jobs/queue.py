@@ -174,8 +174,7 @@ _helpers = Helpers()
 def nudge_workspace(context: JobContext, workspace_id: int, moment: str) -> None:
     """The nudge rules of one workspace, at `moment` (ISO), and what fired."""
     with job_log(context, workspace=workspace_id, moment=moment):
-        at = datetime.fromisoformat(moment)
-        tasks.nudges(worker_settings(), at, workspace_ids=[workspace_id], helpers=_helpers)
+        tasks.nudge_workspace(worker_settings(), workspace_id, datetime.fromisoformat(moment), _helpers)
 
 
 def evaluate_nudges(context: JobContext, workspace_ids: list[int], moment: str) -> None:

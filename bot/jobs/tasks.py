@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.jobs.fanout import Helpers, batches, chart_renderer, fan_out, preparing, worker_process
-from bot.jobs.preparation import plan_batch, prepare_week
+from bot.jobs.preparation import plan_batch, prepare_week, prepare_weeks
 from bot.messages.digest import digest_charts, digest_message
 from bot.messages.model import Message
 from bot.messages.terminal import render_message
@@ -182,7 +182,6 @@ def nudges(
     *,
     notifiers: Notifiers | None = None,
     workspace_ids: list[int] | None = None,
-    helpers: Helpers | None = None,
 ) -> int:
     """Evaluate the nudge rules in vectorized passes over batches of workspaces (one per distinct set
     of thresholds; `workspace_ids`: only those of them on a chat platform), and send what fired, a
@@ -196,7 +195,7 @@ def nudges(
     planned: dict[int, list] = {}
     outcomes: dict[int, list[Outcome]] = {}
 
-    with preparing(len(ids), helpers) as prepare, mark_writer(runtime.sessions) as marks:
+    with worker_process(len(ids)) as prepare, mark_writer(runtime.sessions) as marks:
         # Every batch is handed over at once; the preparing process works through them in order.
         futures = [prepare(plan_batch, settings, batch, weeks, rules_of) for batch in batches(ids)]
 
@@ -218,6 +217,40 @@ def nudges(
 
         fan_out(nudge, planned_batches(), settings.PLUME_DELIVERY_THREADS)
     return sum(outcome.status == "sent" for sent in outcomes.values() for outcome in sent)
+
+
+def nudge_workspace(settings: Settings, workspace_id: int, now: datetime, helpers: Helpers) -> int:
+    """One workspace's nudges at `now` (a queue job): its rules evaluated together with those of the
+    other jobs of this worker asking meanwhile, on its helper process; how many went out."""
+    notifier = platform_notifiers(settings).notifier_for(workspace_id)
+    if notifier is None:
+        return 0  # no platform package serves it (logged where it was looked up)
+    plans = helpers.together("nudges", partial(plan_nudges_together, settings, helpers.metrics.submit))
+    outcomes = send_nudges(
+        sessions=shared_runtime(settings).sessions,
+        notifier=notifier,
+        workspace_id=workspace_id,
+        now=now,
+        planned=plans.get((workspace_id, now.isoformat())),
+    )
+    return sum(outcome.status == "sent" for outcome in outcomes)
+
+
+def plan_nudges_together(
+    settings: Settings, submit: Callable[..., Future], keys: list[tuple[int, str]]
+) -> dict[tuple[int, str], list]:
+    """What fires for each (workspace, moment): one `plan_batch` on `submit` per moment among the
+    keys (a Coalescer's compute). A workspace no longer served gets nothing."""
+    moments: dict[str, list[int]] = {}
+    for wid, moment in keys:
+        moments.setdefault(moment, []).append(wid)
+    found = {}
+    for moment, wanted in moments.items():
+        now = datetime.fromisoformat(moment)
+        ids, rules_of, weeks = _nudge_scope(settings, platform_notifiers(settings), now, wanted)
+        planned = submit(plan_batch, settings, ids, weeks, rules_of).result() if ids else {}
+        found.update({(wid, moment): planned.get(wid, []) for wid in wanted})
+    return found
 
 
 def _nudge_scope(
@@ -395,16 +428,21 @@ def _prepare_alone(
     digests, recaps_due = pending_deliveries(runtime.sessions, {workspace_id: week})
     if not digests and not recaps_due:
         return {}, None  # all sent: the claims skip both
-    with preparing(1, helpers) as prepare:
-        ready = prepare(prepare_week, settings, [workspace_id], week, sorted(digests)).result()
-    data, compose = ready.digests.get(workspace_id), None
+    key = (workspace_id, week, bool(digests))
+    if helpers is None:
+        with worker_process(1) as here:
+            [(people, data)] = prepare_weeks(settings, here, [key]).values()
+    else:  # computed with the other jobs' of this worker that ask meanwhile
+        weeks = helpers.together("weeks", partial(prepare_weeks, settings, helpers.metrics.submit))
+        people, data = weeks.get(key)
+    compose = None
     if data is not None:
         folder = chart_dir(settings.PLUME_OUTPUT_DIR / "digests", workspace_id, week)
         if helpers is None:
             compose = partial(_draw_digest, data, folder)
         else:
             compose = partial(_finish_digest, data, helpers.render(data, folder))
-    return (ready.recaps if recaps_due else {}), compose
+    return (people if recaps_due else {}), compose
 
 
 def _draw_digest(data: DigestData, folder: Path) -> Message:

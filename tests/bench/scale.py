@@ -134,9 +134,10 @@ def _wait_complete(slack, who: dict, args: argparse.Namespace, week: str, starte
 
 
 def _jobs_by_worker(fleet: Fleet) -> dict[str, int]:
+    """How many deliver_week jobs each worker ran to the end."""
     return {
         m.name: sum(
-            1 for line in fleet.text(m).splitlines() if "job ended" in line and "deliver_week" in line
+            1 for line in fleet.text(m).splitlines() if "job ended" in line and "job=deliver_week " in line
         )
         for m in fleet.members
     }
