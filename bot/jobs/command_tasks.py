@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from procrastinate import App, Blueprint, JobContext, RetryStrategy
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 commands = Blueprint()
@@ -29,8 +33,8 @@ SLACK_TASK, TEAMS_TASK = "slack_command", "teams_turn"
 WEB_POOL_TIMEOUT = 2.0
 WEB_RECONNECT_SECONDS = 3.0
 # A command that failed because the database was unreachable (a PostgreSQL restart) is tried again every
-# 5 s for 2 minutes instead of failing for good unanswered (seen in the chaos test). The answer is the
-# last step, so a retry never answers twice.
+# 5 s for 2 minutes instead of failing for good unanswered (seen in the chaos test). Only what runs before
+# the answer raises (the check that it was not answered already): a failed answer is logged, not retried.
 DATABASE_RETRY = RetryStrategy(max_attempts=24, wait=5, retry_exceptions={OperationalError, InterfaceError})
 
 
@@ -53,16 +57,53 @@ def teams_turn(context: JobContext, job: dict[str, Any]) -> None:
 
 def _answer(context: JobContext, answer: Callable[[dict], None], job: dict[str, Any], workspace: Any) -> None:
     """Run the platform's answer between the job's two log lines (keyed by workspace: no person, no
-    text). A failure is logged here with its trace and not raised: procrastinate's own failure line
+    text), once per job: a job whose worker was killed after answering and before procrastinate
+    recorded it done is given back to the queue by `retry_stalled` under the same id, and finds its
+    marker. A failure is logged here with its trace and not raised: procrastinate's own failure line
     quotes the job's arguments, which hold what the person typed (the command process never logged
     them either); not retried, since an answer may already have gone out."""
     from bot.jobs.queue import job_log
+    from bot.services.workspaces.lifecycle import already_handled
 
+    marker = answered_marker(context.job.id)
+    # Outside the catch-all: a database error here is raised for DATABASE_RETRY (nothing answered yet).
+    if already_handled(_sessions(), marker):
+        log.warning(
+            "command already answered before its worker stopped: not again",
+            extra={"fields": {"job_id": context.job.id}},
+        )
+        return
     try:
         with job_log(context, workspace=str(workspace or "")[:64]):
             answer(job)
     except Exception:
         log.exception("command job failed", extra={"fields": {"job_id": context.job.id}})
+    _mark_answered(marker, str(workspace or "")[:64])
+
+
+def answered_marker(job_id: int | None) -> str:
+    """The processed_events id recording that a command job answered (its id survives a retry)."""
+    return f"command-job:{job_id}"
+
+
+def _mark_answered(marker: str, workspace: str) -> None:
+    """Record the answer (also after a failure: part of it may have gone out, and a failed command is
+    not answered again either). Not raised when the database is gone: the answer went out all the
+    same, and only a kill before procrastinate records the job done would answer it again."""
+    from bot.services.workspaces.lifecycle import first_delivery
+
+    try:
+        first_delivery(_sessions(), marker, workspace, datetime.now(UTC))
+    except Exception:
+        log.exception("command answered but not recorded", extra={"fields": {"marker": marker}})
+
+
+def _sessions() -> sessionmaker[Session]:
+    """The worker's sessions (the runtime its jobs share)."""
+    from bot.jobs.engine import worker_settings
+    from bot.runtime import shared_runtime
+
+    return shared_runtime(worker_settings()).sessions
 
 
 def command_deferral(settings: Settings, task: str) -> Callable[[dict[str, Any], str], int | None]:

@@ -36,3 +36,9 @@ def first_delivery(sessions: sessionmaker[Session], event_id: str, team_id: str,
         return True
     except IntegrityError:
         return False
+
+
+def already_handled(sessions: sessionmaker[Session], event_id: str) -> bool:
+    """Whether an event id was claimed already (by first_delivery), without claiming it."""
+    with sessions() as session:
+        return session.get(ProcessedEvent, event_id) is not None
