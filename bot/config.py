@@ -58,10 +58,13 @@ class Settings(BaseSettings):
     PLUME_JOBS: Literal["inprocess", "procrastinate"] | None = None
     # procrastinate workers: jobs run side by side in one (each mostly waits on a workspace's rate
     # limit); a heartbeat every PLUME_JOBS_HEARTBEAT seconds; a worker silent for
-    # PLUME_JOBS_STALLED_AFTER seconds is taken for dead and its jobs go back to the queue.
+    # PLUME_JOBS_STALLED_AFTER seconds is taken for dead and its jobs go back to the queue; a worker
+    # that has not got its database back within PLUME_JOBS_RECOVER_WITHIN seconds exits 1 (for its
+    # supervisor to restart it).
     PLUME_WORKER_CONCURRENCY: int = Field(default=32, ge=1, le=512)
     PLUME_JOBS_HEARTBEAT: float = Field(default=10, gt=0, le=300)
     PLUME_JOBS_STALLED_AFTER: float = Field(default=30, gt=0, le=3600)
+    PLUME_JOBS_RECOVER_WITHIN: float = Field(default=60, gt=0, le=3600)
     # An X archive sent to Plume in a DM: 1 GiB, Slack's own upload limit (archives with media are
     # mostly images; the posts themselves are a few MB). Streamed to a temp file, never into memory.
     PLUME_MAX_ARCHIVE_BYTES: int = Field(default=1_073_741_824, ge=1024)

@@ -4,7 +4,8 @@ Any number of them may run, on any machines: they share the jobs through Postgre
 periodic ticks (procrastinate defers each tick once), and each sends a heartbeat so that another one's
 `retry_stalled` can give a dead worker's jobs back to the queue. SIGTERM: the jobs in progress finish,
 then exit 0. Losing the database stops procrastinate's worker; this one starts it again as soon as the
-database answers, and exits 1 (for its supervisor to restart it) when it has not for RECOVER_WITHIN.
+database answers, and exits 1 (for its supervisor to restart it) when it has not for
+PLUME_JOBS_RECOVER_WITHIN seconds.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from bot.jobs.queue import COMMANDS, DELIVERIES, INGEST, NUDGES, TICKS, procrast
 from bot.runtime import shared_runtime
 
 log = logging.getLogger(__name__)
-RECOVER_WITHIN = 60.0  # seconds without the database before the worker gives up (exit 1)
 RETRY_EVERY = 2.0
 LONG_QUEUES = (DELIVERIES, NUDGES, INGEST)
 FAST_QUEUES = (COMMANDS, TICKS)
@@ -61,25 +61,25 @@ async def _serve(settings: Settings) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop)
-    trouble_since: float | None = None
+    recover_within = settings.PLUME_JOBS_RECOVER_WITHIN
+    last_seen = time.monotonic()  # when the database last answered: the migrations, just now
     while not stopping.is_set():
         log.info("worker started", extra={"fields": {"worker": name, "engine": "procrastinate"}})
-        started = time.monotonic()
-        running[:] = [asyncio.create_task(_run_once(settings, name))]
+        connected = asyncio.Event()
+        running[:] = [asyncio.create_task(_run_once(settings, name, connected))]
         try:
-            await running[0]
-            error = "stopped by itself (lost its database connection)"
+            error = await _until_it_ends(running[0], connected, last_seen + recover_within)
         except asyncio.CancelledError:
             if stopping.is_set():
                 break
             raise
-        except DATABASE_TROUBLE as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        if stopping.is_set():
+            break
         now = time.monotonic()
-        # A run that lasted a while had recovered: the trouble starts again now.
-        trouble_since = trouble_since if trouble_since and now - started < RECOVER_WITHIN else now
-        fields = {"worker": name, "error": error, "seconds": round(now - trouble_since)}
-        if now - trouble_since >= RECOVER_WITHIN:
+        if connected.is_set():  # it had the database until it ended: the trouble starts now
+            last_seen = now
+        fields = {"worker": name, "error": error, "seconds": round(now - last_seen)}
+        if now - last_seen >= recover_within:
             log.error("database unreachable: worker exits", extra={"fields": fields})
             return 1
         log.warning("database trouble: worker restarts", extra={"fields": fields})
@@ -89,14 +89,41 @@ async def _serve(settings: Settings) -> int:
     return 0
 
 
-async def _run_once(settings: Settings, name: str) -> None:
+async def _until_it_ends(run: asyncio.Task, connected: asyncio.Event, give_up_at: float) -> str:
+    """Why a run of procrastinate's workers ended. One that has not reached the database by
+    `give_up_at` (monotonic) is cancelled: opening procrastinate's pool waits up to 30 s, and a
+    worker told to give up after a few seconds must not wait that long. Raises CancelledError when
+    the run was cancelled (SIGTERM)."""
+    reached = asyncio.create_task(connected.wait())
+    try:
+        timeout = max(0.0, give_up_at - time.monotonic())
+        await asyncio.wait({run, reached}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        reached.cancel()
+    if not run.done() and not connected.is_set():
+        run.cancel()
+        await asyncio.gather(run, return_exceptions=True)
+        return "no connection to the database"
+    try:
+        await run
+    except DATABASE_TROUBLE as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return "stopped by itself (lost its database connection)"
+
+
+async def _run_once(settings: Settings, name: str, connected: asyncio.Event) -> None:
     """Two procrastinate workers in this process until cancelled (SIGTERM: they finish their jobs
     first): one on the long jobs, one on the ticks and chat commands, so that neither a person waiting
     for an answer nor the ticks (retry_stalled among them) queue behind hours of deliveries. Returns or
-    raises when one of them lost the database (the other is stopped then)."""
+    raises when one of them lost the database (the other is stopped then). Sets `connected` once the
+    database has answered."""
     app = procrastinate_app(settings)
     fast = max(2, min(FAST_LANE, settings.PLUME_WORKER_CONCURRENCY))
     async with app.open_async():
+        # A query, not the pool's opening: after a failed opening, procrastinate keeps the pool that
+        # never opened, and the next open_async returns at once without a connection.
+        await app.connector.execute_query_one_async("SELECT 1 AS answered")
+        connected.set()
         lanes = [
             asyncio.create_task(_lane(app, settings, name, LONG_QUEUES, settings.PLUME_WORKER_CONCURRENCY)),
             asyncio.create_task(_lane(app, settings, name, FAST_QUEUES, fast)),

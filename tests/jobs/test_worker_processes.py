@@ -1,6 +1,7 @@
 """`python -m bot worker` on procrastinate, for real: a workspace's sending jobs never run at once
 across processes while two workspaces run side by side; a SIGKILLed worker's job is retried once its
-heartbeat is stale and every message goes out exactly once; SIGTERM lets the job in progress finish."""
+heartbeat is stale and every message goes out exactly once; SIGTERM lets the job in progress finish; a
+database lost for a while is ridden out, and one lost past PLUME_JOBS_RECOVER_WITHIN ends the worker (1)."""
 
 from __future__ import annotations
 
@@ -116,7 +117,9 @@ def test_a_worker_rides_out_lost_connections_and_a_database_away_for_a_while(
     url = make_url(pg_settings.DATABASE_URL)
     with DatabaseProxy((url.host, url.port or 5432)) as proxy:
         through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        worker = Worker(environment(through, slack, tmp_path), tmp_path / "worker.log")
+        # Away 3 s, well inside the worker's window: it reconnects rather than exits.
+        env = environment(through, slack, tmp_path, PLUME_JOBS_RECOVER_WITHIN="60")
+        worker = Worker(env, tmp_path / "worker.log")
         app = opened_app(pg_settings)
         defer_delivery(app, one, W46)
         assert wait_until(lambda: expected_keys(pg_runtime, one, W46) <= set(key_counts(slack)), 30), (
@@ -136,3 +139,22 @@ def test_a_worker_rides_out_lost_connections_and_a_database_away_for_a_while(
         assert worker.stop() == 0
     assert max(key_counts(slack).values()) == 1
     assert app.job_manager.list_jobs(status="failed") == []  # a job cut off was run again
+
+
+def test_a_worker_exits_1_when_the_database_stays_away_past_its_window(pg_settings, slack, tmp_path):
+    url = make_url(pg_settings.DATABASE_URL)
+    with DatabaseProxy((url.host, url.port or 5432)) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        env = environment(through, slack, tmp_path, PLUME_JOBS_RECOVER_WITHIN="3")
+        worker = Worker(env, tmp_path / "worker.log")
+        try:
+            worker.wait_for('msg="worker started"', timeout=60)
+            proxy.refusing = True  # every connection dropped, and none taken again: the database is gone
+            proxy.cut()
+            # A bound, not a timing: procrastinate may take ~20 s to notice (its pool waits 10 s for a
+            # connection), then the worker gives up after 3 s of runs that never reach the database.
+            assert wait_until(lambda: worker.process.poll() is not None, timeout=60), worker.text()[-3000:]
+        finally:
+            worker.stop(signal.SIGKILL)  # a no-op once it has exited; otherwise no process is left behind
+    assert worker.process.returncode == 1, worker.text()[-3000:]
+    assert 'msg="database unreachable: worker exits"' in worker.text()

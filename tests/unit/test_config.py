@@ -30,6 +30,7 @@ def test_secrets_are_masked_in_repr_and_str():
         ({"X_API_URL": "api.twitter.com"}, "X_API_URL"),
         ({"POLL_INTERVAL": "5"}, "POLL_INTERVAL"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"PLUME_JOBS_RECOVER_WITHIN": "0"}, "PLUME_JOBS_RECOVER_WITHIN"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(env, name):
