@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future
 from typing import Generic, TypeVar
@@ -52,6 +53,7 @@ class Coalescer(Generic[K, V]):
             self._answer(batch)
 
     def _answer(self, batch: dict[K, Future[V]]) -> None:
+        started = time.monotonic()
         try:
             values = self._compute(list(batch))
         except Exception as exc:
@@ -62,6 +64,8 @@ class Coalescer(Generic[K, V]):
             for key, future in batch.items():
                 self._answer({key: future})
             return
+        fields = {"batch": self._name, "size": len(batch), "seconds": round(time.monotonic() - started, 3)}
+        log.info("batch computed", extra={"fields": fields})
         for key, future in batch.items():
             if key in values:
                 future.set_result(values[key])

@@ -30,6 +30,7 @@ from bot.services.reports.digest import DigestData
 
 log = logging.getLogger(__name__)
 CHART_NICENESS = 10
+NUDGE_NICENESS = 5
 PROCESS_FROM = 8  # workspaces; below this, spawning a process costs more than it saves
 
 BATCH = 50  # workspaces per metrics pass: vectorized enough, and the first batch starts sending at once
@@ -136,14 +137,22 @@ class HelperProcess:
 
 
 class Helpers:
-    """A queue worker's two helper processes: figures at the worker's priority, digest charts niced
-    (a digest is sent last, after minutes of recaps: its charts can wait for spare CPU)."""
+    """A queue worker's helper processes, by urgency: the figures of the weeks being delivered (every
+    workspace's first messages wait for them), the nudge rules (niced: a workspace's nudges go after
+    its weekly delivery, under the same lock), and digest charts (niced most: a digest is sent last,
+    after minutes of recaps)."""
 
     def __init__(self) -> None:
         self.metrics = HelperProcess()
+        self.nudges = HelperProcess(NUDGE_NICENESS)
         self.charts = HelperProcess(CHART_NICENESS)
         self._together: dict[str, Coalescer] = {}
         self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Start the processes and their imports now (seconds each), not when the first job waits."""
+        for helper in (self.metrics, self.nudges, self.charts):
+            helper.submit(_ready)
 
     def together(self, name: str, compute: Callable[[list[Any]], Mapping[Any, Any]]) -> Coalescer:
         """The worker's Coalescer `name` (made with `compute` on first use): requests of its jobs
@@ -159,13 +168,18 @@ class Helpers:
 
 
 @contextmanager
-def preparing(workspaces: int, helpers: Helpers | None) -> Iterator[Submit]:
-    """Where a run computes its figures: a queue worker's metrics helper, else `worker_process`."""
-    if helpers is not None:
-        yield helpers.metrics.submit
-        return
-    with worker_process(workspaces) as submit:
+def preparing(workspaces: int, submit: Submit | None) -> Iterator[Submit]:
+    """Where a run computes its figures: `submit` (a queue worker's helper), else `worker_process`."""
+    if submit is not None:
         yield submit
+        return
+    with worker_process(workspaces) as here:
+        yield here
+
+
+def _ready() -> None:
+    """What a helper imports before its first call: the metrics (pandas) and the charts (matplotlib)."""
+    import bot.jobs.preparation  # noqa: F401
 
 
 def _helper_child(niceness: int, parent: int) -> None:

@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.jobs import tasks
 from bot.jobs.command_tasks import commands
 from bot.jobs.engine import worker_settings
-from bot.jobs.fanout import Helpers, batches
+from bot.jobs.fanout import PROCESS_FROM, Helpers, batches
 from bot.jobs.operations import jobs_in_hand, purge_finished_jobs, retry_stalled_jobs
 from bot.runtime import shared_runtime
 
@@ -144,7 +144,10 @@ def _register(app: App, retry_seconds: int) -> None:
         app.task(name=name, pass_context=True, retry=TRANSIENT, **options)(func)
     for name, cron, func in TICKS_SCHEDULE:
         cron = cron.format(retry=retry_seconds)
-        app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queue=TICKS, pass_context=True)(func))
+        # Locked by name: two ticks of one kind (a missed minute caught up beside the current one)
+        # never scan at once, so the second sees what the first queued.
+        tick = app.task(name=name, queue=TICKS, pass_context=True, lock=f"tick:{name}")(func)
+        app.periodic(cron=cron, periodic_id=name)(tick)
     for name, task in commands.tasks.items():
         app.task(
             name=f"commands:{name}",
@@ -163,7 +166,8 @@ def _register(app: App, retry_seconds: int) -> None:
 def deliver_week(context: JobContext, workspace_id: int, week: str) -> None:
     """One workspace's recaps and digest for `week`."""
     with job_log(context, workspace=workspace_id, week=week):
-        tasks.deliver_week(worker_settings(), workspace_id, week, helpers=_helpers)
+        settings = worker_settings()
+        tasks.deliver_week(settings, workspace_id, week, helpers=helpers_for(settings))
 
 
 # This worker's helper processes: the jobs' figures and charts, off the interpreter that runs the
@@ -171,10 +175,23 @@ def deliver_week(context: JobContext, workspace_id: int, week: str) -> None:
 _helpers = Helpers()
 
 
+def helpers_for(settings: Settings) -> Helpers | None:
+    """The helper processes, for a worker running many jobs at once; one running a few computes in
+    its job threads (below PROCESS_FROM, starting the processes costs more than it saves)."""
+    return _helpers if settings.PLUME_WORKER_CONCURRENCY >= PROCESS_FROM else None
+
+
+def warm_helpers(settings: Settings) -> None:
+    """Start this worker's helper processes, if it has them (at the worker's start)."""
+    if helpers := helpers_for(settings):
+        helpers.warm()
+
+
 def nudge_workspace(context: JobContext, workspace_id: int, moment: str) -> None:
     """The nudge rules of one workspace, at `moment` (ISO), and what fired."""
     with job_log(context, workspace=workspace_id, moment=moment):
-        tasks.nudge_workspace(worker_settings(), workspace_id, datetime.fromisoformat(moment), _helpers)
+        settings = worker_settings()
+        tasks.nudge_workspace(settings, workspace_id, datetime.fromisoformat(moment), helpers_for(settings))
 
 
 def evaluate_nudges(context: JobContext, workspace_ids: list[int], moment: str) -> None:
@@ -182,7 +199,8 @@ def evaluate_nudges(context: JobContext, workspace_ids: list[int], moment: str) 
     `nudge_workspace` job for each with a nudge to send now."""
     with job_log(context, workspaces=f"{workspace_ids[0]}..{workspace_ids[-1]}", count=len(workspace_ids)):
         when = datetime.fromisoformat(moment)
-        due = tasks.nudge_candidates(worker_settings(), when, workspace_ids, helpers=_helpers)
+        settings = worker_settings()
+        due = tasks.nudge_candidates(settings, when, workspace_ids, helpers=helpers_for(settings))
         defer_nudges(context.app, due, when)
 
 

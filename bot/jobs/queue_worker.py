@@ -24,7 +24,7 @@ import psycopg_pool
 from procrastinate.exceptions import ConnectorException
 
 from bot.config import Settings
-from bot.jobs.queue import COMMANDS, DELIVERIES, INGEST, NUDGES, TICKS, procrastinate_app
+from bot.jobs.queue import COMMANDS, DELIVERIES, INGEST, NUDGES, TICKS, procrastinate_app, warm_helpers
 from bot.runtime import shared_runtime
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def worker_name() -> str:
 def run_queue_worker(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT (0), or until the database has been gone too long (1)."""
     shared_runtime(settings)  # migrations, procrastinate's schema among them
+    warm_helpers(settings)
     return asyncio.run(_serve(settings))
 
 

@@ -219,13 +219,16 @@ def nudges(
     return sum(outcome.status == "sent" for sent in outcomes.values() for outcome in sent)
 
 
-def nudge_workspace(settings: Settings, workspace_id: int, now: datetime, helpers: Helpers) -> int:
-    """One workspace's nudges at `now` (a queue job): its rules evaluated together with those of the
-    other jobs of this worker asking meanwhile, on its helper process; how many went out."""
+def nudge_workspace(settings: Settings, workspace_id: int, now: datetime, helpers: Helpers | None) -> int:
+    """One workspace's nudges at `now` (a queue job): with `helpers`, its rules are evaluated together
+    with those of the other jobs of this worker asking meanwhile, on its helper process; how many
+    went out."""
+    if helpers is None:
+        return nudges(settings, now, workspace_ids=[workspace_id])
     notifier = platform_notifiers(settings).notifier_for(workspace_id)
     if notifier is None:
         return 0  # no platform package serves it (logged where it was looked up)
-    plans = helpers.together("nudges", partial(plan_nudges_together, settings, helpers.metrics.submit))
+    plans = helpers.together("nudges", partial(plan_nudges_together, settings, helpers.nudges.submit))
     outcomes = send_nudges(
         sessions=shared_runtime(settings).sessions,
         notifier=notifier,
@@ -279,7 +282,7 @@ def nudge_candidates(
     ids, rules_of, weeks = _nudge_scope(settings, platform_notifiers(settings), now, workspace_ids)
     if not ids:
         return []
-    with preparing(len(ids), helpers) as prepare:
+    with preparing(len(ids), helpers.nudges.submit if helpers else None) as prepare:
         planned = prepare(plan_batch, settings, ids, weeks, rules_of).result()
     return workspaces_to_nudge(shared_runtime(settings).sessions, planned, rules_of, now)
 

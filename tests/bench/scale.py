@@ -2,7 +2,7 @@
 processes on PostgreSQL, with the procrastinate engine.
 
     python -m tests.bench.scale [--workers 1 2 3] [--workspaces 500] [--people 20] [--nudged 0.1]
-                                [--per-minute 6] [--per-channel 1.0] [--concurrency N]
+                                [--per-minute 6] [--per-channel 1.0] [--concurrency N] [--logs DIR]
 
 A benchmark script, not a test. For each worker count: a fresh private PostgreSQL cluster
 (tests/fakes/pg_cluster.py; fsync and synchronous_commit off: it is never restarted), `python -m bot
@@ -91,6 +91,8 @@ def run_once(workers: int, args: argparse.Namespace) -> dict:
             result = measure(slack, who, args, timing, clock.week)
             result["workers"], result["concurrency"] = workers, concurrency
             result["jobs_by_worker"] = _jobs_by_worker(fleet)
+            if args.logs:
+                _keep_logs(fleet, Path(args.logs) / f"{workers}-workers")
             result["sizes"] = table_sizes(cluster.url)
     return result
 
@@ -143,6 +145,13 @@ def _jobs_by_worker(fleet: Fleet) -> dict[str, int]:
     }
 
 
+def _keep_logs(fleet: Fleet, folder: Path) -> None:
+    """Each worker's log, copied out of the run's temporary folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for member in fleet.members:
+        (folder / f"{member.name}.log").write_text(fleet.text(member))
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -175,6 +184,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, help="PLUME_WORKER_CONCURRENCY (default: see above)")
     parser.add_argument("--linger", type=float, default=10.0, help="seconds to wait for late duplicates")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds before giving up on a run")
+    parser.add_argument("--logs", help="a folder to keep the workers' logs in (one per worker count)")
     return parser.parse_args(argv)
 
 
