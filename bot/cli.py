@@ -347,7 +347,10 @@ def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs.tasks import retention
 
     result = retention(settings)
-    print(f"Retention: {result.posts} old posts and {result.workspaces} uninstalled workspaces purged.")
+    print(
+        f"Retention: {result.posts} old posts and {result.workspaces} uninstalled workspaces purged"
+        f" ({result.events} handled events forgotten)."
+    )
     return 0
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from bot.schedule import WorkSchedule
 from bot.services.people import ambassadors
+from bot.services.workspaces.lifecycle import first_delivery
 from bot.services.workspaces.retention import run_retention
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
-from bot.storage.tables import Ambassador, Post, Workspace, XAccount
+from bot.storage.tables import Ambassador, Post, ProcessedEvent, Workspace, XAccount
 
 pytestmark = pytest.mark.both_backends  # retention's bulk deletes and cascades
 
@@ -76,3 +77,13 @@ def test_a_recent_uninstall_waits_for_the_grace(sessions):
         ws.settings = {"purge_after": (NOW - timedelta(days=2)).isoformat()}
     with transaction(sessions) as s:
         assert run_retention(session=s, now=NOW).workspaces == 0
+
+
+def test_handled_events_are_forgotten_after_a_week(sessions):
+    with transaction(sessions) as session:
+        for name, age in (("old", 8), ("recent", 6)):
+            first_delivery(sessions, f"command-job:{name}", "T1", NOW - timedelta(days=age))
+        result = run_retention(session=session, now=NOW)
+    assert result.events == 1
+    with transaction(sessions) as session:
+        assert list(session.scalars(select(ProcessedEvent.event_id))) == ["command-job:recent"]

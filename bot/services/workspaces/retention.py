@@ -10,9 +10,12 @@ from sqlalchemy.orm import Session
 
 from bot.services.workspaces.settings import workspace_settings
 from bot.storage import repositories as repo
-from bot.storage.tables import Ambassador, Post, Workspace
+from bot.storage.tables import Ambassador, Post, ProcessedEvent, Workspace
 
 UNINSTALL_GRACE = timedelta(days=7)
+# Handled events are kept for what may still come again: Slack retries an event within hours, and a
+# command job whose worker died is retried within a minute (bot/jobs/command_tasks.py).
+HANDLED_EVENTS_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,7 @@ class RetentionResult:
 
     posts: int
     workspaces: int
+    events: int = 0
 
 
 def purge_uninstalled(*, session: Session, now: datetime, grace: timedelta = UNINSTALL_GRACE) -> int:
@@ -56,9 +60,17 @@ def purge_old_posts(*, session: Session, now: datetime) -> int:
     return deleted
 
 
+def purge_handled_events(*, session: Session, now: datetime) -> int:
+    """Forget the platform events and command jobs handled over HANDLED_EVENTS_KEPT ago."""
+    cutoff = now - HANDLED_EVENTS_KEPT
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+    return result.rowcount or 0
+
+
 def run_retention(*, session: Session, now: datetime) -> RetentionResult:
-    """Both passes."""
+    """Every pass."""
     return RetentionResult(
         posts=purge_old_posts(session=session, now=now),
         workspaces=purge_uninstalled(session=session, now=now),
+        events=purge_handled_events(session=session, now=now),
     )
