@@ -150,9 +150,12 @@ class Helpers:
         self._lock = threading.Lock()
 
     def warm(self) -> None:
-        """Start the processes and their imports now (seconds each), not when the first job waits."""
-        for helper in (self.metrics, self.nudges, self.charts):
-            helper.submit(_ready)
+        """Start the processes and their imports now (seconds each), not when the first job waits;
+        one log line once they are all ready."""
+        futures = [helper.submit(_ready) for helper in (self.metrics, self.nudges, self.charts)]
+        threading.Thread(
+            target=_log_when_ready, args=(futures,), name="plume-helpers-warm", daemon=True
+        ).start()
 
     def together(self, name: str, compute: Callable[[list[Any]], Mapping[Any, Any]]) -> Coalescer:
         """The worker's Coalescer `name` (made with `compute` on first use): requests of its jobs
@@ -175,6 +178,16 @@ def preparing(workspaces: int, submit: Submit | None) -> Iterator[Submit]:
         return
     with worker_process(workspaces) as here:
         yield here
+
+
+def _log_when_ready(futures: list[Future]) -> None:
+    try:
+        for future in futures:
+            future.result()
+    except Exception:
+        log.exception("a helper process could not start")
+        return
+    log.info("helpers ready", extra={"fields": {"processes": len(futures), "worker": os.getpid()}})
 
 
 def _ready() -> None:

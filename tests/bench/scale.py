@@ -6,14 +6,16 @@ processes on PostgreSQL, with the procrastinate engine.
 
 A benchmark script, not a test. For each worker count: a fresh private PostgreSQL cluster
 (tests/fakes/pg_cluster.py; fsync and synchronous_commit off: it is never restarted), `python -m bot
-migrate`, the same program as delivery_rate (its week due now, by the real clock the workers run on; the
-people's zone chosen so that it is 11:xx for them, inside work hours, and this morning's bursts 90 to 40
-minutes ago), the fake Slack in this process with the same rate limits, then N workers. The clock starts
-when the workers are started and the first ticks deferred (tick_deliveries and tick_poll, as if their
-minute had come), and stops at the last accepted message, once every expected message has arrived (or at
-`--timeout`). The floor, lost and duplicated are delivery_rate's. PLUME_WORKER_CONCURRENCY is
-`--concurrency` (default: enough job slots across the workers for every workspace at once: a sending job
-mostly waits on its workspace's rate limit).
+migrate`, the same program as delivery_rate (the people's zone chosen so that it is 11:xx for them,
+inside work hours, and this morning's bursts 90 to 40 minutes ago), the fake Slack in this process with
+the same rate limits, then N workers, started with nothing due (no digest due, nudges off) until each
+logged that its helper processes are ready (`startup_s`). The clock starts when the digest hour comes
+to the running workers, as in a deployment: every workspace's digest made due and nudges switched on,
+and the first ticks deferred (tick_deliveries and tick_poll, as if their minute had come); it stops at
+the last accepted message, once every expected message has arrived (or at `--timeout`). The floor,
+lost and duplicated are delivery_rate's. PLUME_WORKER_CONCURRENCY is `--concurrency` (default: enough
+job slots across the workers for every workspace at once: a sending job mostly waits on its workspace's
+rate limit).
 Prints a table, then one JSON line.
 """
 
@@ -76,20 +78,26 @@ def run_once(workers: int, args: argparse.Namespace) -> dict:
             )
             fleet = Fleet(worker_env(cluster.url, slack.url, Path(tmp) / "out", concurrency), Path(tmp))
             cpu_before = _children_cpu()
-            started = time.time()  # the workers' start-up counts: a deployment pays it too
-            kick_ticks(cluster.url, ("tick_deliveries", "tick_poll"))
+            hold_back(cluster.url, due=False)
+            launched = time.time()
             for _ in range(workers):
                 fleet.start("worker")
+            ready = _wait_ready(fleet, launched + args.timeout)
+            started = time.time()  # the digest hour comes to running workers, as in a deployment
+            hold_back(cluster.url, due=True)
+            kick_ticks(cluster.url, ("tick_deliveries", "tick_poll"))
             finished = _wait_complete(slack, who, args, clock.week, started)
             time.sleep(args.linger)  # a late duplicate would land here
             fleet.stop_all(seconds=60)
             timing = {
+                "startup_s": round(ready - launched, 1),
                 "started": started,
                 "finished": finished,
                 "cpu_s": round(_children_cpu() - cpu_before, 1),
             }
             result = measure(slack, who, args, timing, clock.week)
             result["workers"], result["concurrency"] = workers, concurrency
+            result["startup_s"] = timing["startup_s"]
             result["jobs_by_worker"] = _jobs_by_worker(fleet)
             if args.logs:
                 _keep_logs(fleet, Path(args.logs) / f"{workers}-workers")
@@ -119,6 +127,31 @@ def table_sizes(database_url: str) -> dict[str, dict[str, float]]:
             }
     engine.dispose()
     return sizes
+
+
+def hold_back(database_url: str, *, due: bool) -> None:
+    """Before the workers are up (`due=False`): no digest due (Sunday 23:59) and nudges off, so they
+    start and warm up with nothing to do; then (`due=True`): digests due since Monday 00:00 and
+    nudges on, the moment the clock starts."""
+    from sqlalchemy import create_engine, update
+
+    from bot.storage.tables import Ambassador, Workspace
+
+    when = {"digest_day": 0, "digest_time": 0} if due else {"digest_day": 6, "digest_time": 23 * 60 + 59}
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(Workspace).values(settings=when))
+        conn.execute(update(Ambassador).values(nudges_enabled=due))
+    engine.dispose()
+
+
+def _wait_ready(fleet: Fleet, deadline: float) -> float:
+    """Until every worker logged that its helper processes are ready (or `deadline`); when."""
+    while time.time() < deadline:
+        if all("helpers ready" in fleet.text(m) for m in fleet.members):
+            break
+        time.sleep(0.2)
+    return time.time()
 
 
 def _wait_complete(slack, who: dict, args: argparse.Namespace, week: str, started: float) -> float:
@@ -160,11 +193,13 @@ def _children_cpu() -> float:
 def table(results: list[dict]) -> str:
     """One row per worker count."""
     lines = [
-        "workers  concurrency  messages  floor_s  run_s  ratio  lost  duplicated  unexpected  429s  cpu_s",
+        "workers  concurrency  startup_s  messages  floor_s  run_s  ratio  lost  duplicated  unexpected  "
+        "429s  cpu_s",
     ]
     for r in results:
         lines.append(
-            f"{r['workers']:>7}  {r['concurrency']:>11}  {r['messages']:>8,}  {r['floor_s']:>7.1f}  "
+            f"{r['workers']:>7}  {r['concurrency']:>11}  {r['startup_s']:>9}  {r['messages']:>8,}  "
+            f"{r['floor_s']:>7.1f}  "
             f"{r['elapsed_s']:>5.1f}  {r['ratio']:>5.3f}  {r['lost']:>4}  {r['duplicated']:>10}  "
             f"{r['unexpected']:>10}  {r['refused_429']:>4,}  {r['driver_cpu_s']:>5}"
         )
