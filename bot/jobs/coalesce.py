@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
+LINGER = 0.2  # seconds a batch waits for more requests before it is computed
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -27,8 +28,10 @@ class Coalescer(Generic[K, V]):
     time by one thread of its own. When a batch fails, its keys are computed one by one, so that one
     bad workspace fails alone."""
 
-    def __init__(self, compute: Callable[[list[K]], Mapping[K, V]], limit: int, name: str) -> None:
-        self._compute, self._limit, self._name = compute, limit, name
+    def __init__(
+        self, compute: Callable[[list[K]], Mapping[K, V]], limit: int, name: str, linger: float = LINGER
+    ) -> None:
+        self._compute, self._limit, self._name, self._linger = compute, limit, name, linger
         self._ready = threading.Condition()
         self._waiting: dict[K, Future[V]] = {}
         self._thread: threading.Thread | None = None
@@ -48,6 +51,9 @@ class Coalescer(Generic[K, V]):
         while True:
             with self._ready:
                 self._ready.wait_for(lambda: bool(self._waiting))
+                # Jobs starting together ask within a moment of each other: the first request waits
+                # that moment for the others rather than make a pass of its own.
+                self._ready.wait_for(lambda: len(self._waiting) >= self._limit, timeout=self._linger)
                 keys = list(self._waiting)[: self._limit]
                 batch = {key: self._waiting.pop(key) for key in keys}
             self._answer(batch)

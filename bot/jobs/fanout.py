@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.config import Settings
 from bot.jobs.coalesce import Coalescer
 from bot.messages.digest import digest_charts
 from bot.messages.model import Image
@@ -149,10 +150,10 @@ class Helpers:
         self._together: dict[str, Coalescer] = {}
         self._lock = threading.Lock()
 
-    def warm(self) -> None:
-        """Start the processes and their imports now (seconds each), not when the first job waits;
-        one log line once they are all ready."""
-        futures = [helper.submit(_ready) for helper in (self.metrics, self.nudges, self.charts)]
+    def warm(self, settings: Settings) -> None:
+        """Start the processes, their imports and their database runtime now (seconds each), not when
+        the first job waits; one log line once they are all ready."""
+        futures = [helper.submit(_ready, settings) for helper in (self.metrics, self.nudges, self.charts)]
         threading.Thread(
             target=_log_when_ready, args=(futures,), name="plume-helpers-warm", daemon=True
         ).start()
@@ -190,9 +191,13 @@ def _log_when_ready(futures: list[Future]) -> None:
     log.info("helpers ready", extra={"fields": {"processes": len(futures), "worker": os.getpid()}})
 
 
-def _ready() -> None:
-    """What a helper imports before its first call: the metrics (pandas) and the charts (matplotlib)."""
+def _ready(settings: Settings) -> None:
+    """What a helper does before its first call: import the metrics (pandas) and the charts
+    (matplotlib), and open its runtime (the migrations checked, the engine made)."""
     import bot.jobs.preparation  # noqa: F401
+    from bot.runtime import shared_runtime
+
+    shared_runtime(settings)
 
 
 def _helper_child(niceness: int, parent: int) -> None:

@@ -184,7 +184,7 @@ def helpers_for(settings: Settings) -> Helpers | None:
 def warm_helpers(settings: Settings) -> None:
     """Start this worker's helper processes, if it has them (at the worker's start)."""
     if helpers := helpers_for(settings):
-        helpers.warm()
+        helpers.warm(settings)
 
 
 def nudge_workspace(context: JobContext, workspace_id: int, moment: str) -> None:

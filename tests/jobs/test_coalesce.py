@@ -71,3 +71,20 @@ def test_a_bad_key_fails_alone():
         assert futures[12].result(10) == 12 and futures[14].result(10) == 14
         with pytest.raises(ValueError, match="thirteen"):
             futures[13].result(10)
+
+
+def test_requests_a_moment_apart_wait_for_each_other():
+    calls: list[list[int]] = []
+
+    def compute(keys: list[int]) -> dict[int, int]:
+        calls.append(sorted(keys))
+        return {key: key for key in keys}
+
+    together = Coalescer(compute, limit=50, name="test", linger=1.0)
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        futures = []
+        for key in range(5):
+            futures.append(pool.submit(together.get, key))
+            threading.Event().wait(0.02)
+        assert [f.result(10) for f in futures] == list(range(5))
+    assert calls == [list(range(5))]
