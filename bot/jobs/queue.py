@@ -113,6 +113,23 @@ def defer(app: App, name: str, **options: Any) -> Callable[..., int | None]:
     return run
 
 
+def defer_each(app: App, name: str, jobs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Queue many jobs of task `name`, each with its own options (locks) and arguments, in one query
+    (a digest hour queues hundreds: one by one, the last waited seconds for its turn). When one of
+    them is already waiting (its queueing lock), one by one instead, skipping those."""
+    if not jobs:
+        return
+    made = [
+        app.configure_task(name, allow_unknown=False, **options).make_new_job(**kwargs)
+        for options, kwargs in jobs
+    ]
+    try:
+        app.job_manager.batch_defer_jobs(jobs=made)
+    except AlreadyEnqueued:
+        for options, kwargs in jobs:
+            defer(app, name, **options)(**kwargs)
+
+
 def worker_id(context: JobContext) -> str:
     """This worker, for logs: its name (host:pid)."""
     return context.worker_name or f"{socket.gethostname()}:{os.getpid()}"
@@ -262,9 +279,19 @@ TASKS: list[tuple[str, dict[str, Any], Callable[..., None]]] = [
 
 def defer_delivery(app: App, workspace_id: int, week: str) -> int | None:
     """Queue one workspace's week (once while it waits), after its other sending jobs."""
-    return defer(
-        app, "deliver_week", lock=f"workspace:{workspace_id}", queueing_lock=f"deliver:{workspace_id}:{week}"
-    )(workspace_id=workspace_id, week=week)
+    return defer(app, "deliver_week", **_delivery_locks(workspace_id, week))(
+        workspace_id=workspace_id, week=week
+    )
+
+
+def defer_deliveries(app: App, weeks: dict[int, str]) -> None:
+    """Queue these workspaces' weeks (workspace id -> week) at once, each as defer_delivery would."""
+    jobs = [(_delivery_locks(wid, week), {"workspace_id": wid, "week": week}) for wid, week in weeks.items()]
+    defer_each(app, "deliver_week", jobs)
+
+
+def _delivery_locks(workspace_id: int, week: str) -> dict[str, str]:
+    return {"lock": f"workspace:{workspace_id}", "queueing_lock": f"deliver:{workspace_id}:{week}"}
 
 
 def defer_nudges(app: App, workspace_ids: list[int], moment: datetime) -> None:
@@ -301,9 +328,7 @@ def enqueue_deliveries(app: App, settings: Settings, now: datetime) -> dict[int,
     # A workspace's week stays pending while its job sends it (minutes, under the rate limit): not
     # queued again behind it, where it would only find everything sent.
     in_hand = {(job["workspace_id"], job["week"]) for job in jobs_in_hand(app, "deliver_week")}
-    for wid, week in pending.items():
-        if (wid, week) not in in_hand:
-            defer_delivery(app, wid, week)
+    defer_deliveries(app, {wid: week for wid, week in pending.items() if (wid, week) not in in_hand})
     return pending
 
 

@@ -10,7 +10,7 @@ from procrastinate import sql
 
 from bot.cli import main
 from bot.jobs.operations import retry_stalled_jobs, stalled_jobs
-from bot.jobs.queue import defer_delivery, defer_nudges, opened_app
+from bot.jobs.queue import defer_deliveries, defer_delivery, defer_nudges, opened_app
 from tests.jobs.conftest import empty_queue
 
 WEEK = "2026-W46"
@@ -25,6 +25,17 @@ def test_a_week_is_queued_once_while_it_waits(pg_settings):
     jobs = app.job_manager.list_jobs(task="deliver_week")
     locks = sorted((j.task_kwargs["workspace_id"], j.lock) for j in jobs)
     assert locks == [(1, "workspace:1"), (2, "workspace:2")]
+
+
+def test_weeks_are_queued_in_one_go_and_one_already_waiting_is_skipped(pg_settings):
+    app = opened_app(pg_settings)
+    defer_deliveries(app, {1: WEEK, 2: WEEK})
+    defer_delivery(app, 4, WEEK)
+    defer_deliveries(app, {3: WEEK, 4: WEEK})  # 4 waits already: the others one by one
+    jobs = app.job_manager.list_jobs(task="deliver_week")
+    assert sorted((j.task_kwargs["workspace_id"], j.lock) for j in jobs) == [
+        (n, f"workspace:{n}") for n in (1, 2, 3, 4)
+    ]
 
 
 def test_jobs_prints_depth_stalled_and_the_oldest_waiting(pg_settings, capsys):
