@@ -128,3 +128,26 @@ def cli(capsys: pytest.CaptureFixture[str]) -> CliRun:
         return subprocess.CompletedProcess(["python", "-m", "bot", *args], code, out, err)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _fresh_queue_apps_after_a_downgrade(monkeypatch) -> Iterator[None]:
+    """A test that downgrades the schema drops procrastinate's types and functions and makes them
+    again: a pooled connection of a cached procrastinate app that ran them before keeps plans naming
+    the old types ("cache lookup failed for type"). After such a test, the apps are made afresh."""
+    from alembic import command
+
+    downgraded: list[bool] = []
+    real = command.downgrade
+
+    def downgrade(*args, **kwargs):
+        downgraded.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(command, "downgrade", downgrade)
+    yield
+    if downgraded:
+        from bot.jobs import command_tasks, queue
+
+        queue._app_for.cache_clear()
+        command_tasks._web_app.cache_clear()

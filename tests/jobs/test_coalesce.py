@@ -39,14 +39,14 @@ def test_batches_hold_at_most_the_limit():
     gate = threading.Event()
 
     def compute(keys: list[int]) -> dict[int, int]:
-        gate.wait(10)
         calls.append(len(keys))
+        gate.wait(10)
         return dict.fromkeys(keys, 1)
 
     together = Coalescer(compute, limit=4, name="test")
     with ThreadPoolExecutor(max_workers=10) as pool:
         futures = [pool.submit(together.get, key) for key in range(10)]
-        while len(together._waiting) + sum(calls) < 9:
+        while len(together._waiting) + sum(calls) < 10:  # all asked, the first batch being computed
             threading.Event().wait(0.01)
         gate.set()
         assert [f.result(10) for f in futures] == [1] * 10
