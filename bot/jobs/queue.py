@@ -161,9 +161,12 @@ def _register(app: App, retry_seconds: int) -> None:
         app.task(name=name, pass_context=True, retry=TRANSIENT, **options)(func)
     for name, cron, func in TICKS_SCHEDULE:
         cron = cron.format(retry=retry_seconds)
-        # Locked by name: two ticks of one kind (a missed minute caught up beside the current one)
-        # never scan at once, so the second sees what the first queued.
-        tick = app.task(name=name, queue=TICKS, pass_context=True, lock=f"tick:{name}")(func)
+        # The scanning ticks are locked by name: two of one kind (a missed minute caught up beside
+        # the current one) never scan at once, so the second sees what the first queued. Never
+        # retry_stalled: one stalled with its killed worker would hold the lock, and no later one
+        # could run to give it back (the chaos test: every job a dead worker held stayed "doing").
+        lock = f"tick:{name}" if name in SCANNING_TICKS else None
+        tick = app.task(name=name, queue=TICKS, pass_context=True, lock=lock)(func)
         app.periodic(cron=cron, periodic_id=name)(tick)
     for name, task in commands.tasks.items():
         app.task(
@@ -375,6 +378,7 @@ def retry_stalled(context: JobContext, timestamp: int) -> None:
         retry_stalled_jobs(context.app, worker_settings().PLUME_JOBS_STALLED_AFTER)
 
 
+SCANNING_TICKS = ("tick_deliveries", "tick_poll")
 TICKS_SCHEDULE: list[tuple[str, str, Callable[..., None]]] = [
     ("tick_deliveries", "* * * * *", tick_deliveries),
     ("tick_poll", "* * * * *", tick_poll),

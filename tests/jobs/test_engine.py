@@ -79,3 +79,14 @@ def test_every_job_and_tick_is_a_task_on_its_queue():
     assert crons["tick_deliveries"] == "* * * * *" and crons["retry_stalled"] == "* * * * * */10"
     fast = procrastinate_app(settings(DATABASE_URL=PG, PLUME_JOBS_STALLED_AFTER="2"))
     assert {t.cron for t in fast.periodic_registry.periodic_tasks.values()} >= {"* * * * * */1"}
+
+
+def test_only_the_scanning_ticks_are_locked_never_the_stalled_jobs_retry():
+    app = procrastinate_app(settings(DATABASE_URL=PG))
+    locks = {name: app.tasks[name].lock for name in ("tick_deliveries", "tick_poll", "retry_stalled")}
+    # A retry_stalled stalled with its worker would otherwise block every later one behind its lock.
+    assert locks == {
+        "tick_deliveries": "tick:tick_deliveries",
+        "tick_poll": "tick:tick_poll",
+        "retry_stalled": None,
+    }
