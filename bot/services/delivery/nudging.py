@@ -19,6 +19,7 @@ from bot.metrics.weeks import parse_week, week_label
 from bot.schedule import WorkSchedule, current_shift_day, is_working
 from bot.services.delivery.notifiers import Notifier
 from bot.services.delivery.outbox import (
+    DONE,
     MarkWriter,
     Outcome,
     at_most_once,
@@ -110,7 +111,7 @@ def _maybe_send(
     """Today's nudge for one person, if allowed now: not snoozed, under the caps, calm, at work."""
     if not _wanted_today(person, plan, rules, now):
         return None
-    today, this_week = _sent_counts(sessions, person.ambassador_id, plan.day)
+    today, this_week = _sent_counts(sessions, person.ambassador_id, plan.day, plan.rule)
     if today >= rules.per_day or this_week >= rules.per_week:
         return None
     if not is_working(person.schedule, now) or not notifier.is_calm(
@@ -164,7 +165,8 @@ def workspaces_to_nudge(
     """Of the workspaces evaluated together (`planned`: what fired, by workspace), those with a nudge
     someone would take now and that nobody has claimed yet (one query): a cheap filter, so that only
     they get a job of their own, which evaluates again and sends (a nudge sent this morning fires
-    again on every later evaluation of the day)."""
+    again on every later evaluation of the day). A claim in doubt (claimed, not known sent) is not
+    settled: its workspace gets a job, which resolves it."""
     wanted = {
         (person.ambassador_id, plan.rule, plan.day): wid
         for wid, fired in planned.items()
@@ -179,18 +181,26 @@ def workspaces_to_nudge(
                 select(NudgeLog.ambassador_id, NudgeLog.rule, NudgeLog.window_key).where(
                     NudgeLog.ambassador_id.in_({who for who, _, _ in wanted}),
                     NudgeLog.window_key.in_({day for _, _, day in wanted}),
+                    NudgeLog.status.in_(DONE),  # one in doubt needs its job: looked up or settled
                 )
             ).tuples()
         )
     return sorted({wid for key, wid in wanted.items() if key not in claimed})
 
 
-def _sent_counts(sessions, ambassador_id: int, day: str) -> tuple[int, int]:
+def _sent_counts(sessions, ambassador_id: int, day: str, rule: str) -> tuple[int, int]:
     """Nudges sent (or claimed and perhaps sent) to this person on `day` and in its ISO week, recaps
-    aside (one query). One that failed for good never reached them, so it takes no place in the caps."""
+    aside (one query). One that failed for good never reached them, so it takes no place in the caps;
+    nor does this very nudge (`rule` on `day`) while in doubt: claimed by a run that died before it
+    was sent or marked, it is resolved by deliver_once (looked up, or its kind's policy), not hidden
+    by its own place in the cap (the chaos test lost a nudge that way: a worker killed between claim
+    and send)."""
     with transaction(sessions) as session:
         stmt = select(NudgeLog.window_key).where(
-            NudgeLog.ambassador_id == ambassador_id, NudgeLog.rule != "recap", NudgeLog.status != "failed"
+            NudgeLog.ambassador_id == ambassador_id,
+            NudgeLog.rule != "recap",
+            NudgeLog.status != "failed",
+            ~((NudgeLog.rule == rule) & (NudgeLog.window_key == day) & NudgeLog.status.not_in(DONE)),
         )
         windows = list(session.scalars(stmt))
     week = datetime.fromisoformat(day).isocalendar()[:2]
