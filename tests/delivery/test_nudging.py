@@ -198,4 +198,7 @@ def test_a_workspace_is_a_nudge_candidate_only_with_an_unclaimed_nudge_someone_t
             select(Ambassador).where(Ambassador.chat_user_id == "UT10")
         ).one().nudges_enabled = True
     assert [o.status for o in nudge(runtime, recorder, program)] == ["sent"]
-    assert workspaces_to_nudge(runtime.sessions, *planned_now(runtime, program), NOW) == []  # claimed
+    assert workspaces_to_nudge(runtime.sessions, *planned_now(runtime, program), NOW) == []  # sent
+    with transaction(runtime.sessions) as session:  # a worker killed between claim and send
+        session.scalars(select(NudgeLog)).one().status = "sending"
+    assert workspaces_to_nudge(runtime.sessions, *planned_now(runtime, program), NOW) == [program]
