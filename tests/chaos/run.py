@@ -78,6 +78,7 @@ class Chaos:
                 work / "out",
                 PLUME_JOBS_HEARTBEAT=str(args.heartbeat),
                 PLUME_JOBS_STALLED_AFTER=str(args.stalled_after),
+                PLUME_WORKER_CONCURRENCY=str(args.concurrency),
             )
             fleet = Fleet(env, work / "logs")
             try:
@@ -252,6 +253,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--command-every", type=float, default=1.0, help="seconds between commands")
     parser.add_argument("--heartbeat", type=float, default=2.0, help="PLUME_JOBS_HEARTBEAT, seconds")
     parser.add_argument("--stalled-after", type=float, default=8.0, help="PLUME_JOBS_STALLED_AFTER, seconds")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        help="PLUME_WORKER_CONCURRENCY (default 32: workers with helper processes; below 8, none)",
+    )
     parser.add_argument("--keep-logs", help="copy every process's log here")
     return parser.parse_args(argv)
 

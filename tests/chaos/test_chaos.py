@@ -23,6 +23,10 @@ SHORT = [
     "--heartbeat", "1",
     "--stalled-after", "4",
     "--seed", "13",
+    # Workers without helper processes: each new worker would start three (pandas and matplotlib
+    # imported anew, about 6 CPU-seconds), and this form starts eight workers on the suite's 2 cores.
+    # `make chaos` keeps them, as does tests/jobs/test_helper_process.py.
+    "--concurrency", "6",
 ]  # fmt: skip
 
 

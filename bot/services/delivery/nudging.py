@@ -176,15 +176,16 @@ def workspaces_to_nudge(
     if not wanted:
         return []
     with transaction(sessions) as session:
-        claimed = set(
-            session.execute(
+        claimed = {
+            tuple(row)
+            for row in session.execute(
                 select(NudgeLog.ambassador_id, NudgeLog.rule, NudgeLog.window_key).where(
                     NudgeLog.ambassador_id.in_({who for who, _, _ in wanted}),
                     NudgeLog.window_key.in_({day for _, _, day in wanted}),
                     NudgeLog.status.in_(DONE),  # one in doubt needs its job: looked up or settled
                 )
-            ).tuples()
-        )
+            )
+        }
     return sorted({wid for key, wid in wanted.items() if key not in claimed})
 
 
