@@ -24,7 +24,7 @@ class RetentionResult:
 
     posts: int
     workspaces: int
-    events: int = 0
+    events: int
 
 
 def purge_uninstalled(*, session: Session, now: datetime, grace: timedelta = UNINSTALL_GRACE) -> int:
