@@ -103,15 +103,21 @@ class Chaos:
         chaos_until = args.seconds * args.chaos
         restart_at = self.rng.uniform(0.3, 0.6) * chaos_until
         next_kill = self.rng.uniform(*args.kill_every)
-        restarted, settled_at = False, None
-        while (now := time.monotonic() - self.t0) < args.seconds:
+        restarted, settled_at, deadline = False, None, args.seconds
+        while (now := time.monotonic() - self.t0) < deadline:
             self._supervise(fleet)
             if now < chaos_until and now >= next_kill:
                 self._kill_one(fleet)
                 next_kill = now + self.rng.uniform(*args.kill_every)
             if not restarted and now >= restart_at:
                 self.note("restarting PostgreSQL")
-                self.note("PostgreSQL back", took_s=round(cluster.restart(), 2))
+                took = cluster.restart()
+                self.note("PostgreSQL back", took_s=round(took, 2), **cluster.last_restart)
+                if took > 5:
+                    self.say(f"[chaos] a slow restart; the server's log ends:\n{cluster.log_tail()}")
+                # A slow restart (one took 60 s on a busy machine) must not eat the time the work has
+                # to settle: the run ends no sooner than that time after PostgreSQL is back.
+                deadline = max(deadline, time.monotonic() - self.t0 + args.seconds * (1 - args.chaos))
                 restarted = True
             if now >= chaos_until and commander.is_running():
                 commander.stop()

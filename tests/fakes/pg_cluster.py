@@ -50,6 +50,7 @@ class PgCluster:
         self.synchronous_commit = synchronous_commit  # off: faster, for runs that never restart it
         self._tmp: Path | None = None
         self.restarts: list[float] = []
+        self.last_restart: dict[str, float] = {}  # seconds the last restart's stop and start took
 
     @property
     def data(self) -> Path:
@@ -78,10 +79,20 @@ class PgCluster:
         """Stop (immediate: like a crash, every connection dropped) and start again; seconds it took."""
         began = time.monotonic()
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate" if immediate else "fast", "-w", "stop")
+        stopped = time.monotonic()
         self._ctl("start")
         took = time.monotonic() - began
         self.restarts.append(took)
+        stop_s = stopped - began
+        self.last_restart = {"stop_s": round(stop_s, 2), "start_s": round(took - stop_s, 2)}
         return took
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the server's log (what to show when a restart was slow)."""
+        try:
+            return "\n".join((self._tmp / "server.log").read_text(errors="replace").splitlines()[-lines:])
+        except (OSError, TypeError):
+            return ""
 
     def stop(self) -> None:
         """Stop the server and delete its directory."""
