@@ -19,11 +19,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m bot demo
 
-# -n auto: one pytest-xdist worker per core. On the 2-core machine, shared with other test runs, the suite
-# took 2.6-4.4 min with -n 2 and 4.1-7.9 min without, by how busy it was (tests/conftest.py: what runs where).
+# -n 4: four pytest-xdist workers on the 2-core machine. The suite waits on subprocesses, sockets and
+# sleeps for about a third of its time (256 CPU-s in 204 s with -n 2), so two more workers fill the
+# waits: 2 min 44 s with -n 4, 3 min 26 s with -n 2 (5 Dec 2026; tests/conftest.py: what runs where).
 test: $(STAMP)
 	$(PY) -m ruff check bot handlers tests
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n 4
 
 # Every HTTP endpoint against thousands of hostile requests (tests/security; `make test` runs a bounded
 # number of examples per property). HYPOTHESIS_PROFILE picks the count (tests/security/conftest.py).

@@ -110,12 +110,21 @@ def target(tmp_path_factory, sqlite_template) -> Iterator[Target]:
         deps = SlackDeps(runtime=runtime, settings=settings_, clock=lambda: NOW)
         app = create_wsgi(settings_, runtime, listener_executor=InlineExecutor(), deps=deps)
         server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="plume")
-        threading.Thread(target=server.run, daemon=True).start()
+        loop = threading.Thread(target=server.run, daemon=True)
+        loop.start()
         found = Target(port=server.effective_port, runtime=runtime)
         logging.getLogger().addHandler(found.log)
         try:
             yield found
         finally:
             logging.getLogger().removeHandler(found.log)
-            server.close()
+            _stop(server, loop)
             runtime.engine.dispose()
+
+
+def _stop(server, loop: threading.Thread) -> None:
+    """End waitress's loop from inside it: closing its sockets from this thread while it sits in
+    select() made the loop thread die of EBADF (a warning in the suite's output)."""
+    server.trigger.pull_trigger(lambda: [each.close() for each in list(server._map.values())])
+    loop.join(timeout=5)
+    server.task_dispatcher.shutdown()
