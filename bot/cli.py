@@ -345,11 +345,13 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
     """One retention pass."""
     from bot.jobs.tasks import retention
+    from bot.services.workspaces.retention import USAGE_KEPT
 
     result = retention(settings)
     print(
         f"Retention: {result.posts} old posts and {result.workspaces} uninstalled workspaces purged"
-        f" ({result.events} handled events forgotten)."
+        f" ({result.events} handled events forgotten; {result.usage} X read-ledger rows over"
+        f" {USAGE_KEPT.days} days old pruned)."
     )
     return 0
 

@@ -1,20 +1,22 @@
-"""Retention: posts past the window and uninstalled workspaces are purged; nothing else is."""
+"""Retention: posts past the window, uninstalled workspaces, handled events after a week and the X read
+ledger's days over 62 days old are purged; nothing else is."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.schedule import WorkSchedule
+from bot.services.ingest.usage import month_usage, record_reads
 from bot.services.people import ambassadors
 from bot.services.workspaces.lifecycle import first_delivery
-from bot.services.workspaces.retention import run_retention
+from bot.services.workspaces.retention import run_retention, usage_cutoff
 from bot.sources.records import PostKind, PostRecord
 from bot.storage import repositories as repo
 from bot.storage.db import transaction
-from bot.storage.tables import Ambassador, Post, ProcessedEvent, Workspace, XAccount
+from bot.storage.tables import Ambassador, Post, ProcessedEvent, Workspace, XAccount, XUsage
 
 pytestmark = pytest.mark.both_backends  # retention's bulk deletes and cascades
 
@@ -87,3 +89,39 @@ def test_handled_events_are_forgotten_after_a_week(sessions):
     assert result.events == 1
     with transaction(sessions) as session:
         assert list(session.scalars(select(ProcessedEvent.event_id))) == ["command-job:recent"]
+
+
+def test_the_x_read_ledger_keeps_62_days(sessions):
+    days = [date(2026, 9, 18), date(2026, 9, 19), date(2026, 11, 1), date(2026, 11, 20)]
+    with transaction(sessions) as session:
+        for n, day in enumerate(days):
+            record_reads(session=session, day=day, kind="post", item_ids=[n, 100 + n])
+        result = run_retention(session=session, now=NOW)  # 20 Nov: 19 Sep is 62 days back
+    assert result.usage == 2
+    with transaction(sessions) as session:
+        assert sorted(set(session.scalars(select(XUsage.day)))) == days[1:]
+        assert month_usage(session=session, now=NOW, budget_usd=None).post_reads == 4  # the budget's month
+
+
+def test_the_ledger_always_holds_the_whole_of_last_month():
+    """Whatever the day, X's invoice for last month can be checked against the ledger."""
+    day = date(2024, 1, 1)
+    while day < date(2028, 1, 1):
+        first_of_last_month = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+        assert usage_cutoff(day) <= first_of_last_month, day
+        day += timedelta(days=1)
+
+
+def test_the_retention_command_says_what_it_pruned(db_url, sessions, cli):
+    today = datetime.now(UTC).date()
+    with transaction(sessions) as session:
+        record_reads(session=session, day=today - timedelta(days=63), kind="user", item_ids=[1, 2, 3])
+        record_reads(session=session, day=today, kind="user", item_ids=[1])
+    done = cli({"DATABASE_URL": db_url}, "retention")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "Retention: 0 old posts and 0 uninstalled workspaces purged (0 handled events forgotten;"
+        " 3 X read-ledger rows over 62 days old pruned)."
+    )
+    with transaction(sessions) as session:
+        assert list(session.scalars(select(XUsage.day))) == [today]

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.services.workspaces.settings import workspace_settings
 from bot.storage import repositories as repo
-from bot.storage.tables import Ambassador, Post, ProcessedEvent, Workspace
+from bot.storage.tables import Ambassador, Post, ProcessedEvent, Workspace, XUsage
 
 UNINSTALL_GRACE = timedelta(days=7)
 # Handled events are kept for what may still come again: Slack retries an event within hours, and a
 # command job whose worker died is retried within a minute (bot/jobs/command_tasks.py).
 HANDLED_EVENTS_KEPT = timedelta(days=7)
+# The X read ledger (x_usage) keeps this UTC month, which the budget is checked against, and the whole
+# of the last, to check X's invoice against: the first of last month is never more than 61 days back.
+# A rolling window deletes about one day a day (some 600,000 rows at 100,000 ambassadors), never a
+# whole month at once.
+USAGE_KEPT = timedelta(days=62)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,7 @@ class RetentionResult:
     posts: int
     workspaces: int
     events: int
+    usage: int  # X read-ledger rows older than USAGE_KEPT
 
 
 def purge_uninstalled(*, session: Session, now: datetime, grace: timedelta = UNINSTALL_GRACE) -> int:
@@ -67,10 +73,22 @@ def purge_handled_events(*, session: Session, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def purge_old_usage(*, session: Session, now: datetime) -> int:
+    """Delete the X read ledger's days older than USAGE_KEPT (UTC days)."""
+    result = session.execute(delete(XUsage).where(XUsage.day < usage_cutoff(now.date())))
+    return result.rowcount or 0
+
+
+def usage_cutoff(today: date) -> date:
+    """The ledger's oldest day kept."""
+    return today - USAGE_KEPT
+
+
 def run_retention(*, session: Session, now: datetime) -> RetentionResult:
     """Every pass."""
     return RetentionResult(
         posts=purge_old_posts(session=session, now=now),
         workspaces=purge_uninstalled(session=session, now=now),
         events=purge_handled_events(session=session, now=now),
+        usage=purge_old_usage(session=session, now=now),
     )
