@@ -126,11 +126,18 @@ def build_app(
             kind = body.get("type") if isinstance(body, dict) else None
             log.warning("unhandled slack request", extra={"fields": {"type": str(kind)[:40]}})
             return BoltResponse(status=404, body="")
-        if isinstance(error, DATABASE_DOWN) and isinstance(body, dict) and body.get("command"):
+        database_down = isinstance(error, DATABASE_DOWN) and isinstance(body, dict)
+        if database_down and body.get("command"):
             # The installation lookup before the ack needs the database: a command that cannot be
             # authorized now is answered in the ack itself, never acked and dropped (chaos test).
             log.warning("slash command while the database is unreachable: told to try again")
             return _try_again_ack()
+        if database_down and body.get("type") == "event_callback":
+            # Slack redelivers an event not acked with a 2xx (at once, after a minute, after five), and
+            # its dedupe record was never written: the redelivery is handled as new. A 200 here lost the
+            # event for good (an X archive sent in a DM while PostgreSQL restarted).
+            log.warning("slack event while the database is unreachable: 503, for Slack to send it again")
+            return BoltResponse(status=503, body="")
         logger.exception("listener failed", exc_info=error)
         return BoltResponse(status=200, body="")
 
