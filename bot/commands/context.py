@@ -41,6 +41,8 @@ class PlatformWords:
             "Pick the channel from the autocomplete, e.g. ", hint("admin channel #ambassadors"), "."
         )
     )
+    # The help's lines this platform says differently: (command, usage, description).
+    help_changes: tuple[tuple[str, str, str], ...] = ()
     # How to bring the bot into a chosen channel, where it may not be yet.
     join_channel: Text | None = field(
         default_factory=lambda: text(

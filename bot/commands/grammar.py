@@ -84,32 +84,38 @@ _USAGE: dict[str, str] = {
     "admin digest preview": "admin digest preview",
 }
 
-HELP_LINES: tuple[tuple[str, str], ...] = tuple(
-    (_USAGE[key], description)
-    for key, description in (
-        ("help", "Show these commands."),
-        ("join", "Join the program with your X handle; Plume reads its public posts and metrics."),
-        ("leave", "Leave the program; your data is deleted."),
-        ("me", "Your own figures, visible only to you, optionally for one ISO week."),
-        ("hours", "Set your work hours, and optionally your work days and timezone."),
-        ("nudges", "Turn work-hours nudges on or off, or see the ones you were sent."),
-        ("nudges snooze", f"Pause nudges for 1 to {MAX_SNOOZE_DAYS} days, e.g. 7d or 2w."),
-        (
-            "topics",
-            f"Declare or drop topics you post about, comma-separated (up to {MAX_TOPICS_PER_COMMAND}).",
-        ),
-        ("topics list", "Show your declared topics."),
-        ("export", "Get everything Plume holds about you as a file."),
-        ("forget", "Erase everything Plume holds about you."),
-        ("highlights", "Allow or stop your best posts appearing in the weekly digest."),
-        ("recap", "Turn your private weekly recap on or off."),
-        ("admin channel", "Admins only: choose the channel for the weekly digest."),
-        ("admin invite", "Admins only: invite a colleague to join with their X handle."),
-        ("admin status", "Admins only: see how the program is doing."),
-        ("admin settings", "Admins only: list the workspace settings, or change one."),
-        ("admin digest preview", "Admins only: preview the weekly digest privately."),
-    )
+# (command, what it does): the help's lines, in order; HELP_LINES pairs each with its usage line.
+_HELP: tuple[tuple[str, str], ...] = (
+    ("help", "Show these commands."),
+    ("join", "Join the program with your X handle; Plume reads its public posts and metrics."),
+    ("leave", "Leave the program; your data is deleted."),
+    ("me", "Your own figures, visible only to you, optionally for one ISO week."),
+    ("hours", "Set your work hours, and optionally your work days and timezone."),
+    ("nudges", "Turn work-hours nudges on or off, or see the ones you were sent."),
+    ("nudges snooze", f"Pause nudges for 1 to {MAX_SNOOZE_DAYS} days, e.g. 7d or 2w."),
+    (
+        "topics",
+        f"Declare or drop topics you post about, comma-separated (up to {MAX_TOPICS_PER_COMMAND}).",
+    ),
+    ("topics list", "Show your declared topics."),
+    ("export", "Get everything Plume holds about you as a file."),
+    ("forget", "Erase everything Plume holds about you."),
+    ("highlights", "Allow or stop your best posts appearing in the weekly digest."),
+    ("recap", "Turn your private weekly recap on or off."),
+    ("admin channel", "Admins only: choose the channel for the weekly digest."),
+    ("admin invite", "Admins only: invite a colleague to join with their X handle."),
+    ("admin status", "Admins only: see how the program is doing."),
+    ("admin settings", "Admins only: list the workspace settings, or change one."),
+    ("admin digest preview", "Admins only: preview the weekly digest privately."),
 )
+HELP_LINES: tuple[tuple[str, str], ...] = tuple((_USAGE[key], description) for key, description in _HELP)
+
+
+def help_lines(changes: Sequence[tuple[str, str, str]] = ()) -> tuple[tuple[str, str], ...]:
+    """HELP_LINES, with a platform's own (command, usage, description) for the commands it says
+    differently (Teams: `admin channel` is typed in the channel itself)."""
+    own = {key: (usage, description) for key, usage, description in changes}
+    return tuple(own.get(key, (_USAGE[key], description)) for key, description in _HELP)
 
 
 class CommandError(InvalidInput):

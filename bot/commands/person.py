@@ -43,7 +43,7 @@ Handler = Callable[[Any, ChatContext, CoreDeps], Message]
 
 
 def do_help(_: g.Help, ctx: ChatContext, deps: CoreDeps) -> Message:
-    return help_message(g.HELP_LINES)
+    return help_message(g.help_lines(ctx.words.help_changes))
 
 
 def join_with_consent(

@@ -22,7 +22,7 @@ def run_command(parsed: g.Command, ctx: ChatContext, deps: CoreDeps) -> Message:
     """Route a parsed command to its handler (admin rights are checked there, on every call)."""
     handler = PERSON_COMMANDS.get(type(parsed)) or ADMIN_COMMANDS.get(type(parsed))
     if handler is None:
-        return help_message(g.HELP_LINES)
+        return help_message(g.help_lines(ctx.words.help_changes))
     return handler(parsed, ctx, deps)
 
 

@@ -36,6 +36,13 @@ WORDS = PlatformWords(
         "@mention me with ", hint("admin channel"), " in the channel that should get the digest."
     ),
     join_channel=None,  # chosen from inside the channel: Plume is in it
+    help_changes=(
+        (
+            "admin channel",
+            "admin channel",
+            "Admins only: @mention me with this in the channel that should get the weekly digest.",
+        ),
+    ),
 )
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from bot.commands.buttons import press
+from bot.commands.grammar import help_lines
 from bot.commands.run import answer
 from bot.commands.tokens import ChannelRef, Token
 from bot.messages.model import Message
@@ -17,7 +18,7 @@ from bot.services.workspaces.chat_state import platform_state, update_platform_s
 from bot.services.workspaces.lifecycle import mark_uninstalled
 from bot.storage.db import transaction
 from handlers.teams.archive import import_sent_file
-from handlers.teams.context import TeamsDeps, arrive, chat_context, first_time
+from handlers.teams.context import WORDS, TeamsDeps, arrive, chat_context, first_time
 from handlers.teams.syntax import teams_tokens
 from handlers.teams.turns import Turn
 
@@ -114,9 +115,7 @@ def handle_uninstalled(deps: TeamsDeps, turn: Turn) -> None:
 
 def welcome() -> Message:
     """The first message in someone's 1:1 with Plume: what it does, and how to start."""
-    from bot.commands.grammar import HELP_LINES
-
-    return help_message(HELP_LINES)
+    return help_message(help_lines(WORDS.help_changes))
 
 
 def channel_welcome() -> Message:

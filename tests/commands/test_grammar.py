@@ -29,6 +29,7 @@ from bot.commands.grammar import (
     Nudges,
     Recap,
     Topics,
+    help_lines,
 )
 from bot.errors import InvalidInput
 from handlers.slack.syntax import slack_tokens
@@ -705,3 +706,11 @@ def mutated(draw, text: str) -> str:
 def test_typos_in_valid_commands_parse_or_fail_safely(built, data):
     text = data.draw(mutated(data.draw(assemble(built[0]))))
     _check_any(text)
+
+
+def test_a_platform_changes_only_its_own_help_lines():
+    changed = help_lines((("admin channel", "admin channel", "In the channel itself."),))
+    assert len(changed) == len(HELP_LINES)
+    new = [line for line in changed if line not in HELP_LINES]
+    assert new == [("admin channel", "In the channel itself.")]
+    assert help_lines() == HELP_LINES

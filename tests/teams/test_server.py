@@ -61,7 +61,10 @@ def count_of(server, user_id: str) -> int:
 
 def test_help_and_join_are_answered_in_the_one_to_one(teams_server):
     user, chat = open_chat(teams_server, "aad-help")
-    assert "join" in say(teams_server, user, chat, "help")
+    shown = say(teams_server, user, chat, "help")
+    assert "join" in shown
+    # Teams' own line for `admin channel` (chosen from inside the channel), not Slack's `#channel`
+    assert "in the channel that should get the weekly digest" in shown and "#channel" not in shown
     joined = say(teams_server, user, chat, "join @jo_teams", localTimezone="Europe/Paris")
     assert "@jo_teams" in joined
     consent = rows(
