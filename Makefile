@@ -39,8 +39,11 @@ bench: $(STAMP)
 	$(PY) -m bot bench --ambassadors 500 --weeks 12
 	$(PY) -m bot bench --ambassadors 1000 --weeks 12
 
+# Slack's ack latency against a bare Bolt app: on SQLite (serve's command process), then on PostgreSQL
+# with procrastinate (serve enqueues, a worker answers).
 bench-slack: $(STAMP)
 	$(PY) -m tests.bench.slack_latency
+	$(PY) -m tests.bench.slack_latency --engine procrastinate
 
 bench-teams: $(STAMP)
 	$(PY) -m tests.bench.teams_latency

@@ -1,15 +1,24 @@
 """Ack latency of `POST /slack/events` for `/plume me`: Plume's real server against a bare Bolt app.
 
     python -m tests.bench.slack_latency [--requests 2000] [--concurrency 50] [--warmup 100] [--budget 40]
+                                       [--people 50] [--paced 40] [--engine inprocess|procrastinate]
 
 A benchmark script, not a test: it prints numbers and asserts nothing about time. Both targets are
 subprocesses served by waitress (threads=16) on loopback, talking to an in-process FakeSlack; every
 request is a freshly signed slash command with its own response_url, sent by a closed loop of
-`--concurrency` client threads. Latency is send → HTTP answer (the ack), not the `respond()` that follows.
+`--concurrency` client threads, from `--people` joined people in turn. Latency is send → HTTP answer (the
+ack), not the `respond()` that follows.
 
 The bare app runs first, then Plume; Plume's answers on the response URLs are then awaited (up to 10 s)
 and counted. A target's measured phase stops starting new requests after `--budget` seconds, so a slow
-target reports fewer requests instead of running for minutes. The last line printed is one JSON object.
+target reports fewer requests instead of running for minutes. Then `--paced` commands go one at a time,
+each waiting for its answer: the time to the answer as a person sees it (send to the response_url
+post), apart from the flood. The last line printed is one JSON object.
+
+`--engine inprocess` (the default): SQLite, and `serve` hands each command to its command process.
+`--engine procrastinate`: a private PostgreSQL cluster (tests/fakes/pg_cluster.py), `python -m bot
+migrate`, `serve` with PLUME_JOBS=procrastinate (it verifies, acks and enqueues a job) and one `python
+-m bot worker` that answers; the bare app is the same.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import itertools
 import json
 import math
 import os
@@ -36,9 +46,11 @@ from tests.fakes.slack_server import FakeSlack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BOT_TOKEN = "xoxb-test-token"  # FakeSlack's default workspace token
-USER_ID = "U100"
+USER_ID = "U100"  # the paced commands' person, and the first of `--people`
 EVENTS_PATH = "/slack/events"
 ANSWER_WAIT = 10.0  # seconds allowed for response_url answers after Plume's run
+WORKER_NICENESS = 10  # as the command process's (bot/jobs/child.py)
+DRAIN_WAIT = 300.0  # seconds at most for the rest of the flood's answers, before the paced commands
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
 WARMUP_BUDGET = 15.0  # seconds at most spent warming one target up
@@ -115,13 +127,7 @@ class Server:
         return ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process)
 
 
 def free_port() -> int:
@@ -160,9 +166,16 @@ def start_server(name: str, argv: list[str], env: dict[str, str], workdir: Path)
     )
 
 
-def post_command(conn: http.client.HTTPConnection, text: str, response_url: str) -> tuple[int, float]:
+def people(count: int) -> list[str]:
+    """The benchmark's people: U100, U101, …"""
+    return [f"U{100 + n}" for n in range(count)]
+
+
+def post_command(
+    conn: http.client.HTTPConnection, text: str, response_url: str, user: str = USER_ID
+) -> tuple[int, float]:
     """Sign and send one `/plume <text>`; the HTTP status and seconds from send to the full answer."""
-    body = command_body(text, user_id=USER_ID, response_url=response_url)
+    body = command_body(text, user_id=user, response_url=response_url)
     headers = signed_headers(body)  # fresh timestamp, real v0 signature
     started = time.perf_counter()
     conn.request("POST", EVENTS_PATH, body=body.encode(), headers=headers)
@@ -172,17 +185,24 @@ def post_command(conn: http.client.HTTPConnection, text: str, response_url: str)
 
 
 def fire(
-    port: int, urls: list[str], concurrency: int, target: str, budget: float, text: str = "me"
+    port: int,
+    urls: list[str],
+    concurrency: int,
+    target: str,
+    budget: float,
+    users: list[str],
+    text: str = "me",
 ) -> Result:
-    """Send one `/plume <text>` per URL from `concurrency` threads, each on its own keep-alive connection;
-    no new request starts once `budget` seconds have passed (requests in flight still count)."""
+    """Send one `/plume <text>` per URL from `concurrency` threads, each on its own keep-alive connection,
+    from `users` in turn; no new request starts once `budget` seconds have passed (requests in flight
+    still count)."""
     result = Result(target)
     lock = threading.Lock()
-    pending: Iterator[str] = iter(urls)
+    pending: Iterator[tuple[str, str]] = zip(urls, itertools.cycle(users), strict=False)
     start_gate = threading.Barrier(concurrency + 1)
     deadline = math.inf
 
-    def next_url() -> str | None:
+    def next_url() -> tuple[str, str] | None:
         if time.perf_counter() >= deadline:
             return None
         with lock:
@@ -194,10 +214,11 @@ def fire(
             conn.connect()  # connection setup is not part of any request's latency
         start_gate.wait()
         latencies, statuses = [], {}
-        while (url := next_url()) is not None:
+        while (sending := next_url()) is not None:
+            url, user = sending
             started = time.perf_counter()
             try:
-                status, elapsed = post_command(conn, text, url)
+                status, elapsed = post_command(conn, text, url, user)
             except (OSError, http.client.HTTPException):
                 status, elapsed = 0, time.perf_counter() - started
                 conn.close()  # reconnects on the next request
@@ -223,31 +244,57 @@ def fire(
     return result
 
 
+def paced(server: Server, recorder: ResponseUrls, count: int) -> tuple[list[float], list[float]]:
+    """`count` commands one after another, each waiting (up to ANSWER_WAIT) for its answer: the acks'
+    and the answers' seconds (an unanswered command adds no answer time)."""
+    acks, answers = [], []
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=REQUEST_TIMEOUT)
+    try:
+        for _ in range(count):
+            url = recorder.new()
+            sent = time.time()
+            _, ack = post_command(conn, "me", url)
+            acks.append(ack)
+            deadline = time.monotonic() + ANSWER_WAIT
+            while not recorder.answered_at(url) and time.monotonic() < deadline:
+                time.sleep(0.002)
+            if arrived := recorder.answered_at(url):
+                answers.append(arrived[0] - sent)
+    finally:
+        conn.close()
+    return acks, answers
+
+
 def run_target(server: Server, recorder: ResponseUrls, args: argparse.Namespace) -> tuple[Result, list[str]]:
     """Warm up, then the measured phase; the response URLs the measured phase used come back too."""
     warmup = [recorder.new() for _ in range(args.warmup)]
-    fire(server.port, warmup, args.concurrency, server.name, WARMUP_BUDGET)
+    users = people(args.people)
+    fire(server.port, warmup, args.concurrency, server.name, WARMUP_BUDGET, users)
     urls = [recorder.new() for _ in range(args.requests)]
-    result = fire(server.port, urls, args.concurrency, server.name, args.budget)
+    result = fire(server.port, urls, args.concurrency, server.name, args.budget, users)
     return result, urls[: len(result.latencies)]
 
 
-def join_bench_user(server: Server, recorder: ResponseUrls) -> str:
-    """`/plume join @bench_user` as U100, so `/plume me` reads a real ambassador; the answer's text."""
-    url = recorder.new()
+def join_bench_users(server: Server, recorder: ResponseUrls, users: list[str]) -> str:
+    """`/plume join @bench_<n>` for each person, one at a time, so that `/plume me` reads a real
+    ambassador; the first answer's text."""
+    first = ""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=REQUEST_TIMEOUT)
     try:
-        status, _ = post_command(conn, "join @bench_user", url)
+        for n, user in enumerate(users):
+            url = recorder.new()
+            status, _ = post_command(conn, f"join @bench_{n}", url, user)
+            if status != 200:
+                raise RuntimeError(f"join answered HTTP {status}:\n{server.stderr_tail()}")
+            deadline = time.monotonic() + ANSWER_WAIT
+            while not (bodies := recorder.bodies(url)) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if not bodies:
+                raise RuntimeError(f"join was never answered on its response_url:\n{server.stderr_tail()}")
+            first = first or str(bodies[0].get("text", ""))
     finally:
         conn.close()
-    if status != 200:
-        raise RuntimeError(f"join answered HTTP {status}:\n{server.stderr_tail()}")
-    deadline = time.monotonic() + ANSWER_WAIT
-    while not (bodies := recorder.bodies(url)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not bodies:
-        raise RuntimeError(f"join was never answered on its response_url:\n{server.stderr_tail()}")
-    return str(bodies[0].get("text", ""))
+    return first
 
 
 def await_answers(recorder: ResponseUrls, urls: list[str], timeout: float) -> tuple[int, int, float]:
@@ -262,7 +309,12 @@ def await_answers(recorder: ResponseUrls, urls: list[str], timeout: float) -> tu
         time.sleep(0.1)
 
 
-def report(results: list[Result], answers: tuple[int, int, float], args: argparse.Namespace) -> None:
+def report(
+    results: list[Result],
+    answers: tuple[int, int, float],
+    timed: tuple[list[float], list[float]],
+    args: argparse.Namespace,
+) -> None:
     columns = ("target", "requests", "errors", "p50", "p90", "p99", "max", "req/s")
     row = "{:<8} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}"
     header = row.format(*columns)
@@ -288,7 +340,15 @@ def report(results: list[Result], answers: tuple[int, int, float], args: argpars
     plume, bare = results
     ratio = plume.percentile(99) / bare.percentile(99)
     print(f"p99 ratio plume/bare: {ratio:.2f}")
+    acks, answer_times = (Result("paced", latencies=list(t)) for t in timed)
+    print(
+        f"paced, one at a time ({args.paced}): ack p50/p99"
+        f" {acks.percentile(50):.1f}/{acks.percentile(99):.1f} ms; answer p50/p99"
+        f" {answer_times.percentile(50):.0f}/{answer_times.percentile(99):.0f} ms"
+        f" ({len(answer_times.latencies)} answered)"
+    )
     summary = {
+        "engine": args.engine,
         "requests": args.requests,
         "concurrency": args.concurrency,
         "plume_p99_ms": round(plume.percentile(99), 2),
@@ -299,6 +359,10 @@ def report(results: list[Result], answers: tuple[int, int, float], args: argpars
         "errors": plume.errors + bare.errors,
         "plume_sent": len(plume.latencies),
         "bare_sent": len(bare.latencies),
+        "flood_answered": answered,
+        "paced_ack_p50_p99_ms": [round(acks.percentile(50), 1), round(acks.percentile(99), 1)],
+        "paced_answer_p50_p99_ms": [round(answer_times.percentile(50)), round(answer_times.percentile(99))],
+        "paced_answered": len(answer_times.latencies),
     }
     print(json.dumps(summary))
 
@@ -313,9 +377,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget", type=float, default=40.0, help="seconds at most for one target's measured requests"
     )
+    parser.add_argument(
+        "--engine",
+        choices=("inprocess", "procrastinate"),
+        default="inprocess",
+        help="inprocess: SQLite and serve's command process; procrastinate: PostgreSQL, a job and a worker",
+    )
+    parser.add_argument("--paced", type=int, default=40, help="commands sent one at a time afterwards")
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=50,
+        help="people sending the flood's commands in turn (one person's commands are answered in order)",
+    )
     args = parser.parse_args(argv)
-    if args.requests < 1 or args.concurrency < 1 or args.warmup < 0 or args.budget <= 0:
-        parser.error("--requests and --concurrency must be at least 1, --warmup at least 0, --budget > 0")
+    if min(args.requests, args.concurrency, args.people) < 1 or args.warmup < 0 or args.budget <= 0:
+        parser.error(
+            "--requests, --concurrency and --people must be at least 1, --warmup at least 0, --budget > 0"
+        )
     return args
 
 
@@ -326,9 +405,11 @@ def main(argv: list[str] | None = None) -> int:
         FakeSlack() as fake,
         ResponseUrls() as recorder,
         tempfile.TemporaryDirectory(prefix="plume-bench-") as tmp,
+        contextlib.ExitStack() as stack,
     ):
         workdir = Path(tmp)
-        fake.add_user(USER_ID, name="bench", tz="Europe/Paris")
+        for n, user in enumerate(people(args.people)):
+            fake.add_user(user, name=f"bench{n}", tz="Europe/Paris")
         env = {
             "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -336,29 +417,79 @@ def main(argv: list[str] | None = None) -> int:
             "SLACK_API_URL": fake.url,
             "LOG_LEVEL": "WARNING",
         }
+        worker: subprocess.Popen | None = None
         try:
+            if args.engine == "procrastinate":
+                env.update(DATABASE_URL=on_postgresql(stack), PLUME_JOBS="procrastinate")
+                worker = start_worker({**env, "LOG_LEVEL": "INFO"}, workdir)  # its job lines, for the record
             plume = start_server("plume", [sys.executable, "-m", "bot", "serve"], env, workdir)
             servers.append(plume)
             bare_script = workdir / "bare_bolt.py"
             bare_script.write_text(BARE_APP)
             bare = start_server("bare", [sys.executable, str(bare_script)], env, workdir)
             servers.append(bare)
-            print(f"plume on :{plume.port}, bare bolt on :{bare.port}, fake Slack at {fake.url}")
-            print(f"joined: {join_bench_user(plume, recorder)}")
+            print(f"plume ({args.engine}) on :{plume.port}, bare on :{bare.port}, fake Slack at {fake.url}")
+            print(f"joined ({args.people}): {join_bench_users(plume, recorder, people(args.people))}")
 
             # The bare app first: Plume's answers may still be in the works when its run ends.
             bare_result, _ = run_target(bare, recorder, args)
             plume_result, plume_urls = run_target(plume, recorder, args)
             answers = await_answers(recorder, plume_urls, ANSWER_WAIT)
+            await_answers(recorder, plume_urls, DRAIN_WAIT)  # the flood's backlog, before the paced run
+            timed = paced(plume, recorder, args.paced)
             sys.stdout.flush()
             for server in servers:
                 if tail := server.stderr_tail(3):
                     print(f"[{server.name} stderr, last lines]\n{tail}", file=sys.stderr, flush=True)
-            report([plume_result, bare_result], answers, args)
+            if worker is not None and os.environ.get("BENCH_KEEP_LOGS"):
+                import shutil
+
+                shutil.copytree(workdir, os.environ["BENCH_KEEP_LOGS"], dirs_exist_ok=True)
+            report([plume_result, bare_result], answers, timed, args)
         finally:
             for server in servers:
                 server.stop()
+            if worker is not None:
+                stop_process(worker)
     return 0
+
+
+def on_postgresql(stack: contextlib.ExitStack) -> str:
+    """A private PostgreSQL cluster, migrated as `release:` does; its URL."""
+    from tests.chaos.run import migrate
+    from tests.fakes.pg_cluster import PgCluster
+
+    cluster = stack.enter_context(PgCluster())
+    migrate(cluster.url)
+    return cluster.url
+
+
+def start_worker(env: dict[str, str], workdir: Path) -> subprocess.Popen:
+    """`python -m bot worker` on the same settings, its stderr in a file. Niced: in a deployment the
+    workers run on machines of their own; here they share 2 cores with the web process under test
+    (as `serve`'s command process, niced too, does on SQLite)."""
+    inherited = {k: v for k, v in os.environ.items() if k not in MULTI_WORKSPACE_VARS}
+    with (workdir / "worker.stderr.log").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker"],
+            cwd=REPO_ROOT,
+            env={**inherited, **env, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=lambda: os.nice(WORKER_NICENESS),
+        )
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it is still there after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
 
 
 if __name__ == "__main__":
