@@ -459,7 +459,7 @@ def on_postgresql(stack: contextlib.ExitStack) -> str:
     from tests.chaos.run import migrate
     from tests.fakes.pg_cluster import PgCluster
 
-    cluster = stack.enter_context(PgCluster())
+    cluster = stack.enter_context(PgCluster(niceness=WORKER_NICENESS))
     migrate(cluster.url)
     return cluster.url
 

@@ -44,8 +44,13 @@ def _as_postgres(*command: str) -> list[str]:
 class PgCluster:
     """One PostgreSQL server of our own: `start()`, `restart()`, `stop()`, `url`."""
 
-    def __init__(self, *, max_connections: int = 200, synchronous_commit: bool = True) -> None:
+    def __init__(
+        self, *, max_connections: int = 200, synchronous_commit: bool = True, niceness: int = 0
+    ) -> None:
         self.port = _free_port()
+        self.niceness = (
+            niceness  # the server and every backend it forks (a benchmark's stand-in for its own machine)
+        )
         self.max_connections = max_connections
         self.synchronous_commit = synchronous_commit  # off: faster, for runs that never restart it
         self._tmp: Path | None = None
@@ -113,7 +118,8 @@ class PgCluster:
             f"-c synchronous_commit={'on' if self.synchronous_commit else 'off'}"
         )
         log = self._tmp / "server.log"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", action)
+        nice = ["nice", "-n", str(self.niceness)] if self.niceness else []
+        self._run(*nice, "pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", action)
 
     def _run(self, *command: str) -> None:
         done = subprocess.run(_as_postgres(*command), capture_output=True, text=True, check=False)
