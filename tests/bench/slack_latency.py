@@ -114,7 +114,8 @@ class Result:
 
 @dataclass
 class Server:
-    """A subprocess serving HTTP on a loopback port, with its stderr kept in a file."""
+    """A subprocess serving HTTP on a loopback port (port 0: none, the worker), with its stderr kept in a
+    file."""
 
     name: str
     process: subprocess.Popen
@@ -127,7 +128,14 @@ class Server:
         return ""
 
     def stop(self) -> None:
-        stop_process(self.process)
+        """SIGTERM, then SIGKILL if it is still there after 10 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
 
 
 def free_port() -> int:
@@ -136,17 +144,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def spawn(
+    name: str, argv: list[str], env: dict[str, str], workdir: Path, *, port: int = 0, nice: int = 0
+) -> Server:
+    """Launch `argv` (PORT set when `port` is), its stderr kept in a file, at niceness `nice`."""
+    log = workdir / f"{name}.stderr.log"
+    inherited = {k: v for k, v in os.environ.items() if k not in MULTI_WORKSPACE_VARS}
+    full_env = {**inherited, **env, "PYTHONUNBUFFERED": "1", **({"PORT": str(port)} if port else {})}
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            argv,
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,
+        )
+    return Server(name, process, port, log)
+
+
 def start_server(name: str, argv: list[str], env: dict[str, str], workdir: Path) -> Server:
     """Launch `argv` with PORT set to a free port and wait for `GET /healthz` to answer 200."""
     port = free_port()
-    log = workdir / f"{name}.stderr.log"
-    inherited = {k: v for k, v in os.environ.items() if k not in MULTI_WORKSPACE_VARS}
-    full_env = {**inherited, **env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as err:
-        process = subprocess.Popen(
-            argv, cwd=REPO_ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL
-        )
-    server = Server(name, process, port, log)
+    server = spawn(name, argv, env, workdir, port=port)
+    process = server.process
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -417,11 +439,14 @@ def main(argv: list[str] | None = None) -> int:
             "SLACK_API_URL": fake.url,
             "LOG_LEVEL": "WARNING",
         }
-        worker: subprocess.Popen | None = None
         try:
             if args.engine == "procrastinate":
                 env.update(DATABASE_URL=on_postgresql(stack), PLUME_JOBS="procrastinate")
-                worker = start_worker({**env, "LOG_LEVEL": "INFO"}, workdir)  # its job lines, for the record
+                # Niced: in a deployment the workers run on machines of their own; here they share
+                # 2 cores with the web process under test (as `serve`'s command process, niced too,
+                # does on SQLite).
+                worker = [sys.executable, "-m", "bot", "worker"]
+                servers.append(spawn("worker", worker, env, workdir, nice=WORKER_NICENESS))
             plume = start_server("plume", [sys.executable, "-m", "bot", "serve"], env, workdir)
             servers.append(plume)
             bare_script = workdir / "bare_bolt.py"
@@ -441,16 +466,10 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 if tail := server.stderr_tail(3):
                     print(f"[{server.name} stderr, last lines]\n{tail}", file=sys.stderr, flush=True)
-            if worker is not None and os.environ.get("BENCH_KEEP_LOGS"):
-                import shutil
-
-                shutil.copytree(workdir, os.environ["BENCH_KEEP_LOGS"], dirs_exist_ok=True)
             report([plume_result, bare_result], answers, timed, args)
         finally:
             for server in servers:
                 server.stop()
-            if worker is not None:
-                stop_process(worker)
     return 0
 
 
@@ -462,34 +481,6 @@ def on_postgresql(stack: contextlib.ExitStack) -> str:
     cluster = stack.enter_context(PgCluster(niceness=WORKER_NICENESS))
     migrate(cluster.url)
     return cluster.url
-
-
-def start_worker(env: dict[str, str], workdir: Path) -> subprocess.Popen:
-    """`python -m bot worker` on the same settings, its stderr in a file. Niced: in a deployment the
-    workers run on machines of their own; here they share 2 cores with the web process under test
-    (as `serve`'s command process, niced too, does on SQLite)."""
-    inherited = {k: v for k, v in os.environ.items() if k not in MULTI_WORKSPACE_VARS}
-    with (workdir / "worker.stderr.log").open("wb") as err:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker"],
-            cwd=REPO_ROOT,
-            env={**inherited, **env, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=lambda: os.nice(WORKER_NICENESS),
-        )
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL if it is still there after 10 s."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 if __name__ == "__main__":

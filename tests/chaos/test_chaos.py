@@ -13,8 +13,8 @@ from tests.chaos.run import Chaos, failures, parse_args, summary
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 SHORT = [
-    # 15 s of chaos, then up to 30 s to settle (it ends as soon as it has: about 5 s on a quiet machine;
-    # the suite's other workers share the 2 cores with it).
+    # 15 s of chaos, then up to 30 s to settle (it ends as soon as it has: within about a second of the
+    # chaos's end in four runs beside the suite; the suite's other workers share the 2 cores with it).
     "--seconds", "45",
     "--chaos", "0.34",
     "--workspaces", "3",

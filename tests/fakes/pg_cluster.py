@@ -94,9 +94,11 @@ class PgCluster:
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of the server's log (what to show when a restart was slow)."""
+        if self._tmp is None:
+            return ""
         try:
             return "\n".join((self._tmp / "server.log").read_text(errors="replace").splitlines()[-lines:])
-        except (OSError, TypeError):
+        except OSError:
             return ""
 
     def stop(self) -> None:
